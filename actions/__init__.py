@@ -1,0 +1,1 @@
+"""The example assistant's custom actions, written against the rasa_sdk API."""

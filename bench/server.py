@@ -1,0 +1,277 @@
+"""Server benchmarks: `bot run` as users run it, measured from outside over loopback HTTP.
+
+    python bench/server.py latency     # p50/p99 round trip and messages/s at 1, 10, 100 conversations
+    python bench/server.py memory      # server RSS; database bytes per stored conversation
+    python bench/server.py coldstart   # process start until /health answers 200 (median of 3)
+    python bench/server.py all
+
+Each runs against the embedded stores (SQLite + in-process locks) and PostgreSQL + Redis
+(`--setups` picks). See bench/README.md ("Server") for what the figures mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _server_setup import TOKEN, Model, Server, StoreSetup, resolve_model  # noqa: E402
+
+
+def _load() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def _print_table(title: str, header: list[str], rows: list[list[Any]]) -> None:
+    cells = [header] + [[str(cell) for cell in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    for index, row in enumerate(cells):
+        print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
+        if index == 0:
+            print("  ".join("-" * width for width in widths))
+
+
+# -- latency ---------------------------------------------------------------------------------------
+
+async def _run_level(base: str, concurrency: int, seconds: float, max_messages: int, model: Model) -> dict[str, Any]:
+    """`concurrency` conversations, each sending its next message as soon as the last is answered;
+    after `model.turns_per_conversation` messages a worker starts a new conversation, as users do."""
+    messages = model.messages
+    latencies: list[float] = []
+    errors = empty = 0
+    sent = itertools.count()
+    run = uuid.uuid4().hex[:6]
+    limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5)
+    started = time.perf_counter()
+    deadline = started + seconds
+
+    async def conversation(client: httpx.AsyncClient, worker: int) -> None:
+        nonlocal errors, empty
+        for turn in itertools.count():
+            if time.perf_counter() >= deadline or next(sent) >= max_messages:
+                return
+            sender = f"bench-{run}-{concurrency}-{worker}-{turn // model.turns_per_conversation}"
+            text = messages[turn % len(messages)]
+            before = time.perf_counter()
+            try:
+                response = await client.post(f"{base}/webhooks/rest/webhook",
+                                             json={"sender": sender, "message": text})
+            except httpx.HTTPError as error:
+                errors += 1
+                if errors == 1:
+                    print(f"    first error: {error!r}", file=sys.stderr)
+                continue
+            if response.status_code != 200:
+                errors += 1
+                if errors == 1:
+                    print(f"    first error: {response.status_code} {response.text[:300]}", file=sys.stderr)
+                continue
+            latencies.append(time.perf_counter() - before)
+            empty += not response.json()  # the bot chose to say nothing (still a full round trip)
+
+    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
+        await asyncio.gather(*(conversation(client, worker) for worker in range(concurrency)))
+    elapsed = time.perf_counter() - started
+    return {"concurrency": concurrency, "messages": len(latencies), "errors": errors, "empty_replies": empty,
+            "seconds": elapsed,
+            "p50_ms": 1000 * _percentile(latencies, 0.5) if latencies else None,
+            "p99_ms": 1000 * _percentile(latencies, 0.99) if latencies else None,
+            "messages_per_s": len(latencies) / elapsed, "load": _load()}
+
+
+def latency(model: Model, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
+    results = []
+    for setup in setups:
+        server = Server(model, setup, work / f"latency-{setup.name}.log")
+        server.start()
+        try:
+            asyncio.run(_run_level(server.base, 1, 30, 10, model))  # warm-up (lazy imports, pools)
+            for level in args.levels:
+                row = asyncio.run(_run_level(server.base, level, args.seconds, args.max_messages, model))
+                row["setup"] = setup.name
+                row["rss_mb"] = server.rss_bytes()[0] / 2**20
+                results.append(row)
+                print(f"  {setup.name} x{level}: {row['messages']} messages, load {row['load']}", file=sys.stderr)
+        finally:
+            server.stop()
+    _print_table(
+        f"Round trip POST /webhooks/rest/webhook ({model.origin}, up to {args.seconds:g} s or "
+        f"{args.max_messages} messages per level)",
+        ["stores", "conversations", "messages", "errors", "empty", "p50 ms", "p99 ms", "msg/s", "server RSS MB", "load 1/5/15"],
+        [[r["setup"], r["concurrency"], r["messages"], r["errors"], r["empty_replies"], _fmt(r["p50_ms"]), _fmt(r["p99_ms"]),
+          _fmt(r["messages_per_s"]), _fmt(r["rss_mb"], 0), r["load"]] for r in results])
+    return results
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+# -- memory ----------------------------------------------------------------------------------------
+
+async def _api_conversations(base: str, count: int, text: str) -> list[dict[str, Any]]:
+    """`count` one-message conversations through the REST channel; returns the last one's events."""
+    async with httpx.AsyncClient(timeout=60) as client:
+        semaphore = asyncio.Semaphore(10)
+
+        async def one(index: int) -> None:
+            async with semaphore:
+                response = await client.post(f"{base}/webhooks/rest/webhook",
+                                             json={"sender": f"api-{index}", "message": text})
+                response.raise_for_status()
+
+        await asyncio.gather(*(one(index) for index in range(count)))
+        tracker = await client.get(f"{base}/conversations/api-0/tracker", params={"token": TOKEN})
+        tracker.raise_for_status()
+        return tracker.json()["events"]
+
+
+async def _store_conversations(setup: StoreSetup, first: int, count: int, events: list[dict]) -> None:
+    """Appends `events` as `count` new conversations through the tracker store (as a server would)."""
+    from bot.shared.endpoints import load_endpoints
+    from bot.stores import create_tracker_store
+
+    store = create_tracker_store(load_endpoints(str(setup.endpoints)).tracker_store)
+    parallel = 1 if setup.sqlite_path else 16
+    try:
+        for start in range(first, first + count, parallel):
+            stop = min(start + parallel, first + count)
+            now = time.time()
+            await asyncio.gather(*(
+                store.append_events(f"stored-{index}", [{**event, "timestamp": now} for event in events])
+                for index in range(start, stop)))
+    finally:
+        await store.close()
+
+
+def memory(model: Model, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
+    results = []
+    for setup in setups:
+        server = Server(model, setup, work / f"memory-{setup.name}.log")
+        server.start()
+        try:
+            idle_rss, _ = server.rss_bytes()
+            empty_bytes = setup.database_bytes()
+            events = asyncio.run(_api_conversations(server.base, args.api_conversations, model.messages[0]))
+            rss_after_api, peak_rss = server.rss_bytes()
+            started = time.perf_counter()
+            stored = max(0, args.conversations - args.api_conversations)
+            asyncio.run(_store_conversations(setup, 0, stored, events))
+            filled_bytes = setup.database_bytes()
+            total = args.api_conversations + stored
+            results.append({
+                "setup": setup.name, "idle_rss_mb": idle_rss / 2**20, "rss_after_api_mb": rss_after_api / 2**20,
+                "peak_rss_mb": peak_rss / 2**20, "api_conversations": args.api_conversations,
+                "conversations": total, "events_per_conversation": len(events),
+                "database_bytes": filled_bytes, "bytes_per_conversation": (filled_bytes - empty_bytes) / total,
+                "store_seconds": time.perf_counter() - started, "load": _load()})
+        finally:
+            server.stop()
+    _print_table(
+        f"Memory ({model.origin}; {args.api_conversations} conversations through the API, the rest "
+        "appended through the tracker store with the same events)",
+        ["stores", "idle RSS MB", f"RSS after {args.api_conversations} conv. MB", "peak RSS MB",
+         "conversations", "events/conv.", "DB MB", "bytes/conv.", "DB MB per 10k conv.", "load 1/5/15"],
+        [[r["setup"], _fmt(r["idle_rss_mb"]), _fmt(r["rss_after_api_mb"]), _fmt(r["peak_rss_mb"]),
+          r["conversations"], r["events_per_conversation"], _fmt(r["database_bytes"] / 2**20),
+          _fmt(r["bytes_per_conversation"], 0), _fmt(r["bytes_per_conversation"] * 10_000 / 2**20), r["load"]]
+         for r in results])
+    return results
+
+
+# -- cold start ------------------------------------------------------------------------------------
+
+def coldstart(model: Model, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
+    results = []
+    for setup in setups:
+        times = []
+        for attempt in range(args.repeat):
+            server = Server(model, setup, work / f"coldstart-{setup.name}-{attempt}.log")
+            try:
+                times.append(server.start())
+            finally:
+                server.stop()
+        results.append({"setup": setup.name, "seconds": times, "median_s": statistics.median(times),
+                        "load": _load()})
+    _print_table(f"Cold start of `bot run` until /health is 200 ({model.origin})",
+                 ["stores", "median s", "runs s", "load 1/5/15"],
+                 [[r["setup"], _fmt(r["median_s"], 2), " ".join(f"{t:.2f}" for t in r["seconds"]), r["load"]]
+                  for r in results])
+    return results
+
+
+# -- command line ----------------------------------------------------------------------------------
+
+COMMANDS = {"latency": latency, "memory": memory, "coldstart": coldstart}
+
+
+def _setups(names: list[str], args: argparse.Namespace, work: Path) -> list[StoreSetup]:
+    setups = []
+    for name in names:
+        if name == "embedded":
+            setups.append(StoreSetup.embedded(work))
+        elif name in ("postgres+redis", "postgres"):
+            setups.append(StoreSetup.postgres_redis(work, args.postgres_url, args.redis_url))
+        else:
+            raise SystemExit(f"unknown setup '{name}': use embedded and/or postgres+redis")
+    return setups
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("command", choices=[*COMMANDS, "all"])
+    parser.add_argument("--model", type=Path, help="model folder (default: models/ of the repo)")
+    parser.add_argument("--tiny", action="store_true", help="use tests/server/data/tiny instead of the example")
+    parser.add_argument("--setups", default="embedded,postgres+redis", help="comma-separated store setups")
+    parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
+    parser.add_argument("--levels", default="1,10,100", help="concurrent conversations per latency level")
+    parser.add_argument("--seconds", type=float, default=20.0, help="latency: time limit per level")
+    parser.add_argument("--max-messages", type=int, default=2000, help="latency: message limit per level")
+    parser.add_argument("--conversations", type=int, default=10_000, help="memory: conversations to store")
+    parser.add_argument("--api-conversations", type=int, default=200, help="memory: of those, sent over HTTP")
+    parser.add_argument("--repeat", type=int, default=3, help="coldstart: starts per setup")
+    parser.add_argument("--out", type=Path, help="write the figures as JSON")
+    args = parser.parse_args(argv)
+    args.levels = [int(level) for level in args.levels.split(",")]
+
+    print(f"load average before: {_load()} on {os.cpu_count()} CPUs", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="bench-server-") as folder:
+        work = Path(folder)
+        model = resolve_model(args.model, tiny=args.tiny, work=work)
+        figures: dict[str, Any] = {"model": model.origin, "cpus": os.cpu_count(), "load_before": _load()}
+        for name, command in COMMANDS.items():
+            if args.command not in (name, "all"):
+                continue
+            setups = _setups(args.setups.split(","), args, work)  # fresh stores for each measurement
+            try:
+                figures[name] = command(model, setups, args, work)
+            finally:
+                for setup in setups:
+                    setup.cleanup()
+    print(f"\nload average after: {_load()}")
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

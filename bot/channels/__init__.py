@@ -1,0 +1,1 @@
+"""Channels: thin adapters between a platform's webhook and `UserMessage` / bot messages."""

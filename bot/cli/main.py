@@ -1,0 +1,209 @@
+"""`bot`: train, parse, shell (and, as they land, run, test, data validate)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from bot.shared.errors import BotError
+
+app = typer.Typer(help="A Rasa-compatible bot framework with human handover.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+console = Console(stderr=True)
+_state = {"debug": False}
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also informational logs.")] = False,
+) -> None:
+    _state["debug"] = debug
+    level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    for noisy in ("urllib3", "httpx", "filelock", "matplotlib"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _fail(error: BotError) -> None:
+    if _state["debug"]:
+        raise error
+    console.print(f"[bold red]Error:[/bold red] {error}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@app.command()
+def train(
+    config: Annotated[Path, typer.Option(help="Config file.")] = Path("config.yml"),
+    domain: Annotated[Path | None, typer.Option(help="Domain file or directory.")] = None,
+    data: Annotated[list[Path] | None, typer.Option(help="Training data files or folders.")] = None,
+    out: Annotated[Path, typer.Option(help="Where to write the model archive.")] = Path("models"),
+    nlu: Annotated[bool, typer.Option("--nlu", help="Train only the NLU part.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Retrain even when nothing changed.")] = False,
+    fixed_model_name: Annotated[str | None, typer.Option(help="Archive name instead of a timestamp.")] = None,
+) -> None:
+    """Train a model from the project's data, config and domain."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from bot.model.training import train as train_model
+    from bot.shared.project import Project
+
+    try:
+        project = Project.discover(config.parent, config=config, domain=domain, data=data)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                      console=console, transient=True) as progress:
+            task = progress.add_task("loading training data", total=None)
+
+            def on_step(name: str, index: int, count: int) -> None:
+                progress.update(task, description=f"training {name}", completed=index, total=count)
+
+            result = train_model(project, out, nlu_only=nlu, force=force, fixed_name=fixed_model_name,
+                                 progress=on_step)
+    except BotError as error:
+        _fail(error)
+        return
+    if result.reused:
+        console.print(f"Nothing changed. The newest model is up to date: [bold]{result.model_path}[/bold]")
+    else:
+        console.print(f"Trained {', '.join(result.trained_parts) or 'nothing new'} in {result.seconds:.1f}s. "
+                      f"Model: [bold]{result.model_path}[/bold]")
+    typer.echo(str(result.model_path))
+
+
+@app.command()
+def parse(
+    text: Annotated[str, typer.Argument(help="The message to parse.")],
+    model: Annotated[Path, typer.Option(help="A model archive or the folder of archives.")] = Path("models"),
+) -> None:
+    """Parse one message and print Rasa's parse JSON."""
+    from bot.model.loading import load_model
+
+    try:
+        loaded = load_model(model)
+    except BotError as error:
+        _fail(error)
+        return
+    typer.echo(json.dumps(loaded.nlu.parse(text), ensure_ascii=False, indent=2))
+
+
+@app.command()
+def shell(
+    model: Annotated[Path, typer.Option(help="A model archive or the folder of archives.")] = Path("models"),
+    nlu: Annotated[bool, typer.Option("--nlu", help="Only parse messages (no dialogue).")] = False,
+    endpoints: Annotated[Path, typer.Option(help="Endpoints file (stores, action server).")] = Path("endpoints.yml"),
+    sender: Annotated[str | None, typer.Option(help="Conversation id (default: a new one per session).")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="After each turn, show the intent and which "
+                                          "policy chose each action, with its confidence.")] = False,
+) -> None:
+    """Chat with the assistant in the terminal. With --nlu, every message is parsed and the result printed."""
+    from bot.model.archive import find_latest_model, read_archive_metadata
+    from bot.model.loading import load_model
+
+    try:
+        archive = find_latest_model(model)
+        metadata = read_archive_metadata(archive)
+        if nlu or (metadata is not None and "core" not in metadata.parts):
+            if not nlu:
+                console.print("This model has no dialogue part (trained with --nlu); showing NLU parses.")
+            loaded = load_model(archive)
+            console.print("Type a message (Ctrl-D or /stop to quit).")
+            for line in _input_lines():
+                if line.strip() in ("/stop", "/exit", "/quit"):
+                    break
+                typer.echo(json.dumps(loaded.nlu.parse(line), ensure_ascii=False, indent=2))
+            return
+        import asyncio
+        import uuid
+
+        asyncio.run(_chat(archive, endpoints, sender or f"shell-{uuid.uuid4().hex[:12]}", explain))
+    except BotError as error:
+        _fail(error)
+
+
+async def _chat(archive: Path, endpoints_path: Path, sender: str, explain: bool = False) -> None:
+    from bot.core.agent import Agent
+    from bot.shared.endpoints import load_endpoints
+
+    endpoints = load_endpoints(endpoints_path if endpoints_path.exists() else None)
+    agent = Agent.load(archive, endpoints=endpoints, project_dir=Path("."))
+    console.print("Chat with the assistant (Ctrl-D or /stop to quit; /restart starts over).")
+    try:
+        for line in _input_lines():
+            if line.strip() in ("/stop", "/exit", "/quit"):
+                break
+            if not line.strip():
+                continue
+            for reply in await agent.handle_text(line, sender, input_channel="cmdline"):
+                _print_reply(reply)
+            if explain:
+                _explain_turn(await agent.processor.fetch_tracker(sender))
+    finally:
+        await agent.close()
+
+
+def _explain_turn(tracker) -> None:
+    """The last turn as the designer wants to see it: understood intent, then each action and who chose it."""
+    from bot.shared.core.events import ActionExecuted, SlotSet, UserUttered
+
+    turn = []
+    for event in reversed(tracker.events):
+        turn.append(event)
+        if isinstance(event, UserUttered):
+            break
+    for event in reversed(turn):
+        if isinstance(event, UserUttered):
+            intent = event.intent
+            entities = ", ".join(f"{e.get('entity')}={e.get('value')!r}" for e in event.entities)
+            console.print(f"  [dim]intent {intent.get('name')} ({intent.get('confidence', 0):.2f})"
+                          f"{'; entities ' + entities if entities else ''}[/dim]", highlight=False)
+        elif isinstance(event, SlotSet):
+            console.print(f"  [dim]slot {event.key} = {event.value!r}[/dim]", highlight=False)
+        elif isinstance(event, ActionExecuted):
+            confidence = f"{event.confidence:.2f}" if event.confidence is not None else "-"
+            console.print(f"  [dim]action {event.action_name} by {event.policy} ({confidence})[/dim]",
+                          highlight=False)
+
+
+def _print_reply(reply: dict) -> None:
+    if reply.get("text"):
+        typer.echo(f"\u2022 {reply['text']}")
+    for index, button in enumerate(reply.get("buttons") or [], start=1):
+        typer.echo(f"    {index}: {button.get('title')} ({button.get('payload')})")
+    if reply.get("image"):
+        typer.echo(f"    [image] {reply['image']}")
+    if reply.get("custom"):
+        typer.echo(f"    [custom] {json.dumps(reply['custom'], ensure_ascii=False)}")
+
+
+def _register_commands() -> None:
+    from bot.cli.data_commands import data_app
+    from bot.cli.run import register as register_run
+    from bot.cli.test_command import test
+
+    app.add_typer(data_app, name="data")
+    app.command("test")(test)
+    register_run(app)
+
+
+_register_commands()
+
+
+def _input_lines():
+    while True:
+        try:
+            line = input("Your input -> ") if sys.stdin.isatty() else sys.stdin.readline()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if not sys.stdin.isatty() and line == "":
+            return
+        yield line.rstrip("\n")
+
+
+if __name__ == "__main__":
+    app()

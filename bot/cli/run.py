@@ -1,0 +1,168 @@
+"""`bot run`: serve the newest model over HTTP (REST channel, health, and the API when enabled).
+
+One process by default. For more throughput run several `bot run` processes (or `--workers N`)
+behind a load balancer; they must then share PostgreSQL (tracker_store) and Redis (lock_store)
+through endpoints.yml, because the embedded SQLite file and in-process locks are per machine
+and per process.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bot.shared.errors import BotError
+
+__all__ = ["RunSettings", "build_app", "register", "run", "serve"]
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """Everything `bot run` was told; picklable, so worker processes can rebuild the app from it."""
+
+    model: str = "models"
+    endpoints: str | None = "endpoints.yml"
+    project_dir: str = "."
+    host: str = "127.0.0.1"
+    port: int = 5005
+    auth_token: str | None = None
+    enable_api: bool = False
+    cors: tuple[str, ...] = ()
+    log_format: str = "text"
+    workers: int = 1
+    graceful_shutdown_timeout: float = 15.0
+
+
+def _load_agent(settings: RunSettings) -> Any:
+    from bot.core.agent import Agent
+    from bot.shared.endpoints import load_endpoints
+
+    endpoints = load_endpoints(settings.endpoints)
+    return Agent.load(settings.model, endpoints=endpoints, project_dir=Path(settings.project_dir))
+
+
+async def _load_agent_async(settings: RunSettings) -> Any:
+    import asyncio
+
+    # Unpacking the archive and loading weights is blocking work: keep it off the event loop.
+    return await asyncio.get_running_loop().run_in_executor(None, _load_agent, settings)
+
+
+def build_app(settings: RunSettings, agent: Any = None) -> Any:
+    """The server app for `settings` (module level, so Sanic's worker processes can call it)."""
+    from bot.server import create_app
+
+    loader = None if agent is not None else partial(_load_agent_async, settings)
+    return create_app(agent, agent_loader=loader, auth_token=settings.auth_token,
+                      enable_api=settings.enable_api, cors=list(settings.cors),
+                      log_messages=settings.log_format == "json",
+                      graceful_shutdown_timeout=settings.graceful_shutdown_timeout)
+
+
+def serve(settings: RunSettings) -> None:
+    """Loads the model, then serves until SIGINT/SIGTERM (in-flight requests finish first)."""
+    from sanic import Sanic
+
+    from bot.server.logging import configure_logging
+
+    # A server logs at INFO (startup, one line per message with JSON logs) unless --debug asked for more.
+    configure_logging(settings.log_format, min(logging.getLogger().getEffectiveLevel(), logging.INFO))
+    _warn_about_exposure(settings)
+    run_options = {"host": settings.host, "port": settings.port, "motd": False, "access_log": False}
+    if settings.workers <= 1:
+        # Loaded before the server starts, so a missing model or a bad endpoints.yml is a clean error.
+        app = build_app(settings, _load_agent(settings))
+        app.prepare(single_process=True, **run_options)
+        logger.info("bot server listening on http://%s:%d", settings.host, settings.port)
+        Sanic.serve_single(app)
+        return
+    from sanic.worker.loader import AppLoader
+
+    _check_shared_stores(settings)
+    loader = AppLoader(factory=partial(build_app, settings))
+    app = loader.load()
+    app.prepare(workers=settings.workers, **run_options)
+    Sanic.serve(primary=app, app_loader=loader)
+
+
+def _warn_about_exposure(settings: RunSettings) -> None:
+    if not (settings.enable_api and not settings.auth_token):
+        return
+    try:
+        loopback = ipaddress.ip_address(settings.host).is_loopback
+    except ValueError:
+        loopback = settings.host == "localhost"
+    if not loopback:
+        logger.warning("the HTTP API is enabled without --auth-token on %s: anyone who reaches port %d "
+                       "can read and change conversations", settings.host, settings.port)
+
+
+def _check_shared_stores(settings: RunSettings) -> None:
+    """Several workers must share a lock store, else two of them may answer one conversation at once."""
+    from bot.shared.endpoints import load_endpoints
+
+    endpoints = load_endpoints(settings.endpoints)
+    lock_type = endpoints.lock_store.type_name if endpoints.lock_store else None
+    if lock_type != "redis":
+        raise BotError(f"--workers {settings.workers} needs a lock store all workers share",
+                       location=settings.endpoints,
+                       hint="add 'lock_store: {type: redis, url: ...}' to endpoints.yml, or run one worker")
+
+
+def run(
+    model: Annotated[Path, typer.Option(help="A model archive or the folder of archives (newest is used).")]
+    = Path("models"),
+    endpoints: Annotated[Path, typer.Option(help="Endpoints file (stores, action server).")]
+    = Path("endpoints.yml"),
+    port: Annotated[int, typer.Option("--port", "-p", help="Port to listen on.")] = 5005,
+    host: Annotated[str, typer.Option(help="Interface to listen on (0.0.0.0 for all).")] = "127.0.0.1",
+    auth_token: Annotated[str | None, typer.Option(
+        "--auth-token", envvar="BOT_AUTH_TOKEN",
+        help="Token the HTTP API requires (?token= or Authorization: Bearer); enables the API.")] = None,
+    enable_api: Annotated[bool, typer.Option("--enable-api", help="Serve the HTTP API (conversations, "
+                                             "parse, status) besides the channels.")] = False,
+    cors: Annotated[list[str] | None, typer.Option(help="Allowed CORS origin; repeat it, or '*' for any.")]
+    = None,
+    log_format: Annotated[str, typer.Option(help="'text' or 'json' (one JSON object per line).")] = "text",
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes (more than 1 needs Redis locks).")] = 1,
+    project_dir: Annotated[Path, typer.Option(help="Project folder (in-process custom actions, SQLite file).")]
+    = Path("."),
+    graceful_shutdown_timeout: Annotated[float, typer.Option(
+        help="Seconds in-flight messages get to finish on shutdown.")] = 15.0,
+) -> None:
+    """Serve the assistant over HTTP: the REST channel and, with --enable-api or --auth-token, the API."""
+    if log_format not in ("text", "json"):
+        raise typer.BadParameter("use 'text' or 'json'", param_hint="--log-format")
+    settings = RunSettings(
+        model=str(model), endpoints=str(endpoints), project_dir=str(project_dir), host=host, port=port,
+        auth_token=auth_token, enable_api=enable_api,
+        cors=tuple(origin for value in cors or [] for origin in value.split(",") if origin.strip()),
+        log_format=log_format, workers=workers, graceful_shutdown_timeout=graceful_shutdown_timeout)
+    try:
+        serve(settings)
+    except BotError as error:
+        from rich.console import Console
+
+        if logging.getLogger().isEnabledFor(logging.DEBUG):
+            raise
+        Console(stderr=True).print(f"[bold red]Error:[/bold red] {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def register(app: typer.Typer) -> None:
+    """Adds `bot run` to the CLI."""
+    app.command("run")(run)
+
+
+if __name__ == "__main__":  # `python -m bot.cli.run ...`, e.g. before the command is registered in main
+    _cli = typer.Typer(add_completion=False)
+    register(_cli)
+    _cli()

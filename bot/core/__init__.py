@@ -1,0 +1,1 @@
+"""Dialogue: tracker, policies, actions and the message processor (no transport code)."""

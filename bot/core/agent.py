@@ -1,0 +1,82 @@
+"""The Agent: a loaded model plus the stores and action executor it talks to."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from bot.core.processor import MessageProcessor
+from bot.model.loading import LoadedModel, load_model
+from bot.shared.core.domain import Domain
+from bot.shared.errors import InvalidModel
+
+logger = logging.getLogger(__name__)
+
+DOMAIN_FILE = "domain.json"
+
+
+def load_dialogue_model(model: str | Path = "models") -> tuple[LoadedModel, Domain, Any]:
+    """NLU pipeline, domain and policy ensemble of an archive (the newest one in a folder)."""
+    from bot.core.policies.ensemble import PolicyEnsemble
+
+    loaded = load_model(model, require_nlu=False)
+    if "core" not in loaded.metadata.parts or loaded.directory is None:
+        raise InvalidModel(f"model '{loaded.path}' has no dialogue part (trained with --nlu?)",
+                           hint="train the whole model with 'bot train'")
+    core = loaded.directory / "core"
+    domain = Domain.from_dict(json.loads((core / DOMAIN_FILE).read_text()))
+    policies = PolicyEnsemble.load(core / "policies")
+    return loaded, domain, policies
+
+
+class Agent:
+    """Builds the processor from a model and endpoints; what `bot run` and `bot shell` drive."""
+
+    def __init__(self, processor: MessageProcessor, model: LoadedModel) -> None:
+        self.processor = processor
+        self.model = model
+
+    @classmethod
+    def load(
+        cls,
+        model: str | Path = "models",
+        *,
+        endpoints: Any = None,
+        project_dir: str | Path = ".",
+        tracker_store: Any = None,
+        lock_store: Any = None,
+        action_executor: Any = None,
+        **processor_options: Any,
+    ) -> Agent:
+        from bot.core.actions.action_executor import create_action_executor
+        from bot.stores import create_lock_store, create_tracker_store
+
+        loaded, domain, policies = load_dialogue_model(model)
+        project_dir = Path(project_dir)
+        if tracker_store is None:
+            tracker_store = create_tracker_store(getattr(endpoints, "tracker_store", None), project_dir)
+        if lock_store is None:
+            lock_store = create_lock_store(getattr(endpoints, "lock_store", None))
+        if action_executor is None:
+            action_executor = create_action_executor(getattr(endpoints, "action_endpoint", None),
+                                                     project_dir=project_dir)
+        processor = MessageProcessor(domain, loaded.nlu, policies, tracker_store, lock_store, action_executor,
+                                     **processor_options)
+        return cls(processor, loaded)
+
+    @property
+    def domain(self) -> Domain:
+        return self.processor.domain
+
+    async def handle_text(self, text: str, sender_id: str = "default", **kwargs: Any) -> list[dict[str, Any]]:
+        from bot.core.messages import UserMessage
+
+        return await self.processor.handle_message(UserMessage(text, sender_id, **kwargs))
+
+    async def close(self) -> None:
+        for resource in (self.processor.tracker_store, self.processor.lock_store, self.processor.action_executor):
+            close = getattr(resource, "close", None)
+            if close is not None:
+                await close()

@@ -1,0 +1,1 @@
+"""Dialogue policies (RulePolicy, MemoizationPolicy, TEDPolicy ...) and how their votes combine."""

@@ -1,0 +1,277 @@
+"""The message processor: one user message in, the bot's actions run, events stored, replies out.
+
+It knows no transport. Channels and the HTTP API call `handle_message`; the human side plugs in
+through `ownership` (does a person own this conversation?) and `listeners` (who hears new events).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from bot.core.actions.action import Action, ActionContext
+from bot.core.messages import UserMessage, bot_message_for_channel, parse_intent_message
+from bot.core.policies.policy import PolicyPrediction
+from bot.core.tracker import DialogueStateTracker
+from bot.shared.core.domain import Domain
+from bot.shared.core.domain.constants import ACTION_LISTEN, ACTION_SESSION_START
+from bot.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    BotUttered,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from bot.shared.errors import BotError
+
+logger = logging.getLogger(__name__)
+
+LANGUAGE_SLOT = "language"
+LANGUAGE_MIN_CONFIDENCE = 0.6  # the LanguageDetector's default threshold
+DEFAULT_MAX_PREDICTIONS = 10
+
+
+class ConversationOwnership(Protocol):
+    """The hook the human side implements: while a person owns a conversation, the bot stays silent."""
+
+    async def is_owned_by_human(self, sender_id: str) -> bool: ...
+
+
+class EventListener(Protocol):
+    """Hears every batch of new events after it is stored (handover console, event broker)."""
+
+    async def on_events(self, sender_id: str, events: Sequence[Event], tracker: DialogueStateTracker) -> None: ...
+
+
+class MessageProcessor:
+    """Runs conversations against a trained model and the configured stores."""
+
+    def __init__(
+        self,
+        domain: Domain,
+        nlu: Any,
+        policies: Any,
+        tracker_store: Any,
+        lock_store: Any,
+        action_executor: Any = None,
+        *,
+        ownership: ConversationOwnership | None = None,
+        listeners: Sequence[EventListener] = (),
+        max_number_of_predictions: int = DEFAULT_MAX_PREDICTIONS,
+    ) -> None:
+        self.domain = domain
+        self.nlu = nlu
+        self.policies = policies
+        self.tracker_store = tracker_store
+        self.lock_store = lock_store
+        self.action_executor = action_executor
+        self.ownership = ownership
+        self.listeners = list(listeners)
+        self.max_number_of_predictions = max_number_of_predictions
+
+    # -- public entry points ---------------------------------------------------------------------
+    async def handle_message(self, message: UserMessage) -> list[dict[str, Any]]:
+        """Processes one user message; returns the bot's replies in the REST channel's shape."""
+        async with self.lock_store.lock(message.sender_id):
+            tracker = await self.fetch_tracker(message.sender_id)
+            stored = len(tracker.events)
+            await self._start_session_if_due(tracker, message)
+            parse_data = message.parse_data or await self.parse_message(message.text or "", message.metadata)
+            self._log_user_message(tracker, message, parse_data)
+            if self.ownership is not None and await self.ownership.is_owned_by_human(message.sender_id):
+                await self._save(tracker, stored)  # a person answers; the bot only keeps the record
+                return []
+            await self._extract_slots(tracker, message.input_channel)
+            await self._predict_and_run(tracker, message.input_channel)
+            new_events = tracker.events[stored:]
+            await self._save(tracker, stored)
+        return self._replies(new_events, message.sender_id)
+
+    async def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, Any] | None = None,
+                             input_channel: str | None = None) -> list[dict[str, Any]]:
+        """Acts as if the user sent `intent` with `entities` (Rasa's trigger_intent)."""
+        entity_list = [{"entity": k, "value": v} for k, v in (entities or {}).items()]
+        intent_data = {"name": intent, "confidence": 1.0}
+        parse = {"text": f"/{intent}", "intent": intent_data, "intent_ranking": [intent_data],
+                 "entities": entity_list}
+        return await self.handle_message(UserMessage(f"/{intent}", sender_id, input_channel, parse_data=parse))
+
+    async def execute_action(self, sender_id: str, action_name: str, input_channel: str | None = None,
+                             policy: str | None = None, confidence: float | None = None) -> list[dict[str, Any]]:
+        """Runs one named action, then lets the policies continue until they listen."""
+        if action_name not in self.domain.action_names_or_texts:
+            raise BotError(f"action '{action_name}' is not in the domain",
+                           hint="list it under 'actions:' in domain.yml and retrain")
+        async with self.lock_store.lock(sender_id):
+            tracker = await self.fetch_tracker(sender_id)
+            stored = len(tracker.events)
+            await self._start_session_if_due(tracker, None)
+            prediction = PolicyPrediction([], policy or "api", 0)
+            if await self._run_action(self._action(action_name), tracker, prediction, input_channel, confidence):
+                await self._predict_and_run(tracker, input_channel)
+            new_events = tracker.events[stored:]
+            await self._save(tracker, stored)
+        return self._replies(new_events, sender_id)
+
+    async def parse_message(self, text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+        """NLU parse in a worker thread (never on the event loop); '/intent{...}' bypasses NLU."""
+        direct = parse_intent_message(text) if text.startswith("/") else None
+        if direct is not None:
+            return direct
+        if self.nlu is None:
+            return {"text": text, "intent": {"name": None, "confidence": 0.0}, "entities": [], "intent_ranking": []}
+        return await asyncio.get_running_loop().run_in_executor(None, self.nlu.parse, text, metadata)
+
+    async def fetch_tracker(self, sender_id: str) -> DialogueStateTracker:
+        """The conversation from its latest session start (older sessions stay stored, unread)."""
+        events = await self.tracker_store.get_events(sender_id, since_last_session_start=True)
+        return DialogueStateTracker.from_dicts(sender_id, events, self.domain)
+
+    async def fetch_full_tracker(self, sender_id: str) -> DialogueStateTracker:
+        events = await self.tracker_store.get_events(sender_id, since_last_session_start=False)
+        return DialogueStateTracker.from_dicts(sender_id, events, self.domain)
+
+    async def predict_next(self, sender_id: str) -> dict[str, Any]:
+        """What the policies would do next, without doing it."""
+        tracker = await self.fetch_tracker(sender_id)
+        action_name, prediction = self.policies.predict(tracker, self.domain)
+        scores = [{"action": name, "score": score}
+                  for name, score in zip(self.domain.action_names_or_texts, prediction.probabilities, strict=False)]
+        return {"scores": sorted(scores, key=lambda s: -s["score"]), "policy": prediction.policy_name,
+                "confidence": prediction.max_confidence, "action": action_name,
+                "tracker": tracker.current_state()}
+
+    async def log_message(self, message: UserMessage) -> DialogueStateTracker:
+        """Stores a user message (parsed, slots extracted) without predicting actions (HTTP API)."""
+        async with self.lock_store.lock(message.sender_id):
+            tracker = await self.fetch_tracker(message.sender_id)
+            stored = len(tracker.events)
+            await self._start_session_if_due(tracker, message)
+            parse_data = message.parse_data or await self.parse_message(message.text or "", message.metadata)
+            self._log_user_message(tracker, message, parse_data)
+            await self._extract_slots(tracker, message.input_channel)
+            await self._save(tracker, stored)
+        return tracker
+
+    async def append_events(self, sender_id: str, events: Sequence[Event]) -> DialogueStateTracker:
+        """Appends events to a conversation as given (HTTP API); listeners hear them as usual."""
+        async with self.lock_store.lock(sender_id):
+            tracker = await self.fetch_tracker(sender_id)
+            stored = len(tracker.events)
+            tracker.update_with_events(list(events))
+            await self._save(tracker, stored)
+        return tracker
+
+    # -- steps -----------------------------------------------------------------------------------
+    async def _start_session_if_due(self, tracker: DialogueStateTracker, message: UserMessage | None) -> None:
+        if not self._session_is_due(tracker):
+            return
+        from bot.core.actions.registry import action_for_name
+        action = action_for_name(ACTION_SESSION_START, self.domain,
+                                 metadata=message.metadata if message is not None else None)
+        await self._run_action(action, tracker, PolicyPrediction([], "session", 0),
+                               message.input_channel if message else None)
+
+    def _session_is_due(self, tracker: DialogueStateTracker) -> bool:
+        if not any(isinstance(e, SessionStarted) for e in tracker.events):
+            return True
+        config = self.domain.session_config
+        if not config.are_sessions_enabled():
+            return False
+        last = tracker.latest_user_message_time()
+        return last is not None and time.time() - last > config.session_expiration_time * 60
+
+    def _log_user_message(self, tracker: DialogueStateTracker, message: UserMessage,
+                          parse_data: dict[str, Any]) -> None:
+        tracker.update(UserUttered(message.text, parse_data, input_channel=message.input_channel,
+                                   message_id=message.message_id, metadata=message.metadata or {}))
+        detected = parse_data.get("language") or {}
+        language, confidence = detected.get("name"), float(detected.get("confidence") or 0.0)
+        current = tracker.get_slot(LANGUAGE_SLOT)
+        # The customer's language decides which response variations are used (docs/languages.md).
+        # A weak detection (a bare tracking number, "ok") keeps the language the conversation has.
+        if (language and self.domain.slot(LANGUAGE_SLOT) is not None and language != current
+                and (current is None or confidence >= LANGUAGE_MIN_CONFIDENCE)):
+            tracker.update(SlotSet(LANGUAGE_SLOT, language))
+
+    async def _extract_slots(self, tracker: DialogueStateTracker, channel: str | None) -> None:
+        """Global slot mappings run after every user message, as Rasa 3's action_extract_slots."""
+        action = self._action("action_extract_slots")
+        try:
+            events = await action.run(tracker, self._context(channel))
+        except Exception:  # a broken custom mapping must not lose the user's message
+            logger.exception("slot extraction failed for %s", tracker.sender_id)
+            return
+        tracker.update_with_events(events)
+
+    async def _predict_and_run(self, tracker: DialogueStateTracker, channel: str | None) -> None:
+        for _ in range(self.max_number_of_predictions):
+            action_name, prediction = self._next_action(tracker)
+            keep_going = await self._run_action(self._action(action_name), tracker, prediction, channel)
+            if not keep_going:
+                return
+        logger.warning("conversation %s: stopped after %d actions without listening (circuit breaker); "
+                       "check your stories for a loop", tracker.sender_id, self.max_number_of_predictions)
+        tracker.update(ActionExecuted(ACTION_LISTEN, policy="circuit_breaker"))
+
+    def _next_action(self, tracker: DialogueStateTracker) -> tuple[str, Any]:
+        followup = tracker.followup_action
+        if followup and followup in self.domain.action_names_or_texts:
+            return followup, PolicyPrediction([], "followup_action", 0)
+        return self.policies.predict(tracker, self.domain)
+
+    async def _run_action(self, action: Action, tracker: DialogueStateTracker, prediction: Any,
+                          channel: str | None, confidence: float | None = None) -> bool:
+        """Runs the action and logs it; returns whether another action should be predicted."""
+        # The action sees the prediction's events (e.g. LoopInterrupted) before they are logged, as in Rasa.
+        view = tracker
+        if prediction.events:
+            view = tracker.copy()
+            view.update_with_events(prediction.events)
+        try:
+            events = await action.run(view, self._context(channel)) or []
+        except BotError as error:
+            logger.error("action '%s' failed: %s", action.name(), error)
+            events = []
+        except Exception:
+            logger.exception("action '%s' raised", action.name())
+            events = []
+        if any(isinstance(e, ActionExecutionRejected) for e in events):
+            tracker.update_with_events(events)
+            return True  # the ensemble now ignores the rejected action and picks another
+        tracker.update_with_events(prediction.events)
+        tracker.update(ActionExecuted(action.name(), policy=prediction.policy_name,
+                                      confidence=confidence if confidence is not None
+                                      else (prediction.max_confidence if prediction.probabilities else 1.0),
+                                      hide_rule_turn=getattr(prediction, "hide_rule_turn", False)))
+        tracker.update_with_events(events)
+        return action.name() not in (ACTION_LISTEN, ACTION_SESSION_START)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _action(self, name: str) -> Action:
+        from bot.core.actions.registry import action_for_name
+
+        return action_for_name(name, self.domain)
+
+    def _context(self, channel: str | None) -> ActionContext:
+        return ActionContext(self.domain, self.action_executor, channel)
+
+    async def _save(self, tracker: DialogueStateTracker, stored: int) -> None:
+        new_events = tracker.events[stored:]
+        if not new_events:
+            return
+        await self.tracker_store.append_events(tracker.sender_id, [e.as_dict() for e in new_events])
+        for listener in self.listeners:
+            try:
+                await listener.on_events(tracker.sender_id, new_events, tracker)
+            except Exception:  # a listener's failure must not fail the conversation
+                logger.exception("event listener %r failed", listener)
+
+    @staticmethod
+    def _replies(events: Sequence[Event], sender_id: str) -> list[dict[str, Any]]:
+        return [bot_message_for_channel(e.as_dict(), sender_id) for e in events if isinstance(e, BotUttered)]

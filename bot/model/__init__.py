@@ -1,0 +1,1 @@
+"""Model archives: what `bot train` writes and `bot run` / `bot parse` load."""

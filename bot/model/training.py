@@ -1,0 +1,139 @@
+"""`bot train`: reads a project, trains what changed, writes one archive."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import bot
+from bot.model.archive import (
+    ModelMetadata,
+    archive_name,
+    latest_archive,
+    read_archive_metadata,
+    unpack_model,
+    write_archive,
+)
+from bot.nlu.pipeline import NLUPipeline, ProgressCallback
+from bot.shared.errors import BotError
+from bot.shared.project import Project
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainResult:
+    """Where the model is and whether training was skipped because nothing changed."""
+
+    model_path: Path
+    reused: bool
+    trained_parts: list[str]
+    seconds: float
+
+
+def _hash(payload: dict) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def nlu_fingerprint(project: Project) -> str:
+    config = project.load_config()
+    return _hash({"version": bot.__version__, "language": config.language,
+                  "pipeline": config.pipeline, "data": project.load_nlu_data().fingerprint()})
+
+
+def core_fingerprint(project: Project) -> str:
+    config = project.load_config()
+    stories = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in training_story_files(project)}
+    return _hash({"version": bot.__version__, "policies": config.policies,
+                  "domain": project.load_domain().fingerprint(), "stories": stories})
+
+
+def training_story_files(project: Project) -> list[Path]:
+    from bot.shared.core.stories_yaml import is_test_story_file
+
+    return [p for p in project.story_files if not is_test_story_file(p, project_root=project.root)]
+
+
+def train(
+    project: Project,
+    output_dir: str | Path = "models",
+    *,
+    nlu_only: bool = False,
+    force: bool = False,
+    fixed_name: str | None = None,
+    progress: ProgressCallback | None = None,
+) -> TrainResult:
+    """Trains the project's model; returns the newest archive unchanged when its inputs did not change."""
+    started = time.perf_counter()
+    output_dir = Path(output_dir)
+    config = project.load_config()
+    has_nlu = bool(project.load_nlu_data().intent_examples)
+    train_core = not nlu_only and project.domain_path is not None
+    if not has_nlu and not train_core:
+        raise BotError("no NLU training examples found",
+                       location=", ".join(str(p) for p in project.data_paths),
+                       hint="add intents with examples under data/ (Rasa NLU YAML with an 'nlu:' key)")
+    if not has_nlu:
+        logger.warning("no NLU examples: the model will understand only '/intent' messages")
+    fingerprint: dict[str, str] = {}
+    if has_nlu:
+        fingerprint["nlu"] = nlu_fingerprint(project)
+    if train_core:
+        fingerprint["core"] = core_fingerprint(project)
+
+    previous = latest_archive(output_dir)
+    previous_meta = read_archive_metadata(previous) if previous else None
+    if previous and previous_meta and not force and previous_meta.fingerprint == fingerprint:
+        logger.info("nothing changed since %s", previous)
+        return TrainResult(previous, True, [], time.perf_counter() - started)
+
+    staging = Path(tempfile.mkdtemp(prefix="bot-train-"))
+    trained: list[str] = []
+    train_seconds: dict[str, float] = {}
+    try:
+        for part in fingerprint:
+            reusable = (not force and previous is not None and previous_meta is not None
+                        and previous_meta.fingerprint.get(part) == fingerprint[part] and part in previous_meta.parts)
+            if reusable:
+                shutil.copytree(unpack_model(previous) / part, staging / part)
+                continue
+            part_started = time.perf_counter()
+            if part == "nlu":
+                pipeline = NLUPipeline.from_config(config)
+                pipeline.train(project.load_nlu_data(), progress=progress)
+                pipeline.persist(staging / "nlu")
+            else:
+                _train_core(project, staging / "core", progress)
+            train_seconds[part] = time.perf_counter() - part_started
+            trained.append(part)
+        metadata = ModelMetadata(fingerprint=fingerprint, parts=list(fingerprint), language=config.language,
+                                 train_seconds=train_seconds)
+        path = write_archive(staging, metadata, output_dir / archive_name(fixed_name))
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return TrainResult(path, False, trained, time.perf_counter() - started)
+
+
+def _train_core(project: Project, directory: Path, progress: ProgressCallback | None) -> None:
+    from bot.core.agent import DOMAIN_FILE
+    from bot.core.policies.ensemble import PolicyEnsemble
+    from bot.core.policies.policy import TrainingStories
+    from bot.shared.core.stories_yaml import read_story_files
+    from bot.shared.core.story_graph import expand_stories
+
+    domain = project.load_domain()
+    blocks = read_story_files(training_story_files(project), project_root=project.root)
+    trajectories = expand_stories(blocks, entity_slots=[s.name for s in domain.slots])
+    ensemble = PolicyEnsemble.from_config(project.load_config().policies)
+    if progress:
+        progress("dialogue policies", 0, 1)
+    ensemble.train(TrainingStories(blocks, trajectories), domain)
+    directory.mkdir(parents=True, exist_ok=True)
+    ensemble.persist(directory / "policies")
+    (directory / DOMAIN_FILE).write_text(json.dumps(domain.as_dict(), default=str))

@@ -1,0 +1,1 @@
+"""NLU: trains and parses text alone (no dialogue, stores or server imports)."""

@@ -1,0 +1,211 @@
+"""The DIET network: sparse+dense features -> (transformer) -> intent similarities and CRF entity tags.
+
+Shapes follow `batching.Batch`: B examples, T positions (tokens then one CLS position per example).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from bot.nlu.classifiers.batching import Batch, FeatureDims
+from bot.nlu.classifiers.crf import CRF
+
+TAG_SETS = ("entity", "role", "group")  # stacked in this order, as in Rasa's DIET
+
+
+@dataclass
+class ModelSpec:
+    """Everything needed to rebuild the network before loading its state_dict (stored as JSON)."""
+
+    dims: FeatureDims
+    num_labels: int
+    num_tags: dict[str, int] = field(default_factory=dict)  # tag set -> number of tags (incl. "O")
+    dense_dimension: int = 128
+    hidden_layers_sizes: list[int] = field(default_factory=list)
+    number_of_transformer_layers: int = 2
+    transformer_size: int = 256
+    number_of_attention_heads: int = 4
+    unidirectional_encoder: bool = False
+    drop_rate: float = 0.2
+    drop_rate_attention: float = 0.0
+    sparse_input_dropout: bool = True
+    dense_input_dropout: bool = False
+    embedding_dimension: int = 20
+    similarity_type: str = "inner"
+    intent_classification: bool = True
+    scale_loss: bool = False
+    constrain_similarities: bool = False
+
+
+class DIETModel(nn.Module):
+    """Joint intent classification (embedding similarity) and entity tagging (stacked CRFs)."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        dims = spec.dims
+        width = dims.dense_total
+        self.sparse: nn.EmbeddingBag | None = None
+        if dims.sparse_total:
+            self.sparse = nn.EmbeddingBag(dims.sparse_total, spec.dense_dimension, mode="sum")
+            nn.init.normal_(self.sparse.weight, std=1.0 / math.sqrt(spec.dense_dimension))
+            # separate biases for token rows and the sentence row: they are separate layers in Rasa
+            self.sparse_bias = nn.Parameter(torch.zeros(2, spec.dense_dimension))
+            width += spec.dense_dimension
+        width = max(width, 1)  # a model trained on no features still runs (on biases)
+        layers: list[nn.Module] = []
+        for size in spec.hidden_layers_sizes:
+            layers += [nn.Linear(width, size), nn.ReLU(), nn.Dropout(spec.drop_rate)]
+            width = size
+        self.feed_forward = nn.Sequential(*layers)
+        self.encoder: nn.TransformerEncoder | None = None
+        if spec.number_of_transformer_layers > 0:
+            self.input_projection = nn.Linear(width, spec.transformer_size)
+            layer = nn.TransformerEncoderLayer(
+                spec.transformer_size,
+                spec.number_of_attention_heads,
+                dim_feedforward=4 * spec.transformer_size,
+                dropout=spec.drop_rate,
+                activation="gelu",
+                batch_first=True,
+                norm_first=True,
+            )
+            layer.self_attn.dropout = spec.drop_rate_attention
+            self.encoder = nn.TransformerEncoder(
+                layer,
+                spec.number_of_transformer_layers,
+                norm=nn.LayerNorm(spec.transformer_size),
+                enable_nested_tensor=False,
+            )
+            self.register_buffer("positions", _sinusoids(64, spec.transformer_size), persistent=False)
+            width = spec.transformer_size
+        self.dropout = nn.Dropout(spec.drop_rate)
+        self.output_width = width
+        if spec.intent_classification:
+            self.text_embed = nn.Linear(width, spec.embedding_dimension)
+            self.label_embed = nn.Embedding(max(spec.num_labels, 1), spec.embedding_dimension)
+        self.tag_logits = nn.ModuleDict()
+        self.tag_embed = nn.ModuleDict()
+        self.crfs = nn.ModuleDict()
+        for name in TAG_SETS:
+            if name not in spec.num_tags:
+                continue
+            stacked = name != "entity" and "entity" in spec.num_tags
+            extra = spec.embedding_dimension if stacked else 0
+            self.tag_logits[name] = nn.Linear(width + extra, spec.num_tags[name])
+            self.crfs[name] = CRF(spec.num_tags[name])
+        if "entity" in spec.num_tags and len(spec.num_tags) > 1:
+            self.tag_embed["entity"] = nn.Embedding(spec.num_tags["entity"], spec.embedding_dimension)
+
+    # --- encoding -------------------------------------------------------------------------------
+    def encode(self, batch: Batch) -> torch.Tensor:
+        """Contextual states [B, T, output_width] of tokens and CLS positions."""
+        batch_size, steps = batch.mask.shape
+        parts = []
+        if self.sparse is not None:
+            weights = batch.bag_weights
+            if self.training and self.spec.sparse_input_dropout and self.spec.drop_rate > 0:
+                keep = torch.rand_like(weights) >= self.spec.drop_rate
+                weights = weights * keep / (1.0 - self.spec.drop_rate)
+            projected = self.sparse(batch.bag_indices, batch.bag_offsets, per_sample_weights=weights)
+            projected = projected.view(batch_size, steps, -1) + self.sparse_bias[batch.is_sentence.long()]
+            # a nonlinearity here: without one, a model with no transformer is a rank-limited linear map
+            projected = F.dropout(F.gelu(projected), self.spec.drop_rate, self.training)
+            parts.append(projected)
+        if batch.dense is not None:
+            dense = batch.dense
+            if self.training and self.spec.dense_input_dropout:
+                dense = F.dropout(dense, self.spec.drop_rate)
+            parts.append(dense)
+        if not parts:
+            parts.append(torch.zeros(batch_size, steps, 1))
+        states = torch.cat(parts, dim=-1) if len(parts) > 1 else parts[0]
+        states = self.feed_forward(states)
+        if self.encoder is not None:
+            states = self.input_projection(states)
+            if steps > self.positions.shape[0]:
+                self.positions = _sinusoids(2 * steps, self.spec.transformer_size)
+            states = self.dropout(states + self.positions[:steps])
+            causal = None
+            if self.spec.unidirectional_encoder:
+                causal = torch.triu(torch.full((steps, steps), float("-inf")), diagonal=1)
+            states = self.encoder(states, mask=causal, src_key_padding_mask=~batch.mask)
+        return states
+
+    # --- intents --------------------------------------------------------------------------------
+    def similarities(self, states: torch.Tensor, batch: Batch) -> torch.Tensor:
+        """Similarity of each example's CLS embedding with every label embedding, [B, labels]."""
+        cls = states[torch.arange(states.shape[0]), batch.lengths]
+        text = self.text_embed(cls)
+        labels = self.label_embed.weight
+        if self.spec.similarity_type == "cosine":
+            text, labels = F.normalize(text, dim=-1), F.normalize(labels, dim=-1)
+        return text @ labels.T
+
+    def confidences(self, similarities: torch.Tensor, model_confidence: str) -> torch.Tensor:
+        if model_confidence == "linear_norm":
+            clipped = similarities.clamp(min=0)
+            return clipped / clipped.sum(-1, keepdim=True).clamp(min=1e-8)
+        return torch.softmax(similarities, dim=-1)
+
+    def intent_loss(self, similarities: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """Softmax cross-entropy over all labels (examples with label -1 do not count)."""
+        known = labels >= 0
+        if not bool(known.any()):
+            return similarities.sum() * 0.0
+        sims, labels = similarities[known], labels[known]
+        losses = F.cross_entropy(sims, labels, reduction="none")
+        if self.spec.scale_loss:
+            # focus on badly predicted examples: weight (1 - p_correct)^4, not differentiated
+            p_correct = torch.softmax(sims, -1).gather(1, labels.unsqueeze(1)).squeeze(1)
+            losses = losses * (1 - p_correct).pow(4).detach()
+        loss = losses.mean()
+        if self.spec.constrain_similarities:
+            target = F.one_hot(labels, sims.shape[1]).to(sims.dtype)
+            loss = loss + F.binary_cross_entropy_with_logits(sims, target, reduction="sum") / len(labels)
+        return loss
+
+    # --- entities -------------------------------------------------------------------------------
+    def _tag_inputs(self, states: torch.Tensor, name: str, entity_tags: torch.Tensor | None) -> torch.Tensor:
+        tokens = states[:, : states.shape[1] - 1]
+        if name != "entity" and "entity" in self.tag_embed and entity_tags is not None:
+            tokens = torch.cat([tokens, self.tag_embed["entity"](entity_tags)], dim=-1)
+        return self.tag_logits[name](tokens)
+
+    def entity_loss(self, states: torch.Tensor, batch: Batch) -> dict[str, torch.Tensor]:
+        """CRF negative log-likelihood per tag set; roles/groups see the gold entity tags."""
+        token_mask = batch.mask[:, :-1] & ~batch.is_sentence[:, :-1]
+        losses = {}
+        if token_mask.shape[1] == 0:
+            return losses
+        for name, crf in self.crfs.items():
+            logits = self._tag_inputs(states, name, batch.tags.get("entity"))
+            losses[name] = crf.neg_log_likelihood(logits, batch.tags[name], token_mask)
+        return losses
+
+    def predict_tags(self, states: torch.Tensor, batch: Batch) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
+        """Viterbi tags and confidences [B, T-1] per tag set; roles/groups see predicted entities."""
+        token_mask = batch.mask[:, :-1] & ~batch.is_sentence[:, :-1]
+        predicted: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
+        if token_mask.shape[1] == 0:
+            return predicted
+        for name, crf in self.crfs.items():
+            entity_tags = predicted["entity"][0] if "entity" in predicted else None
+            logits = self._tag_inputs(states, name, entity_tags)
+            predicted[name] = crf.decode(logits, token_mask)
+        return predicted
+
+
+def _sinusoids(length: int, width: int) -> torch.Tensor:
+    """Fixed sine/cosine position encodings [length, width]."""
+    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
+    scale = torch.exp(torch.arange(0, width, 2, dtype=torch.float32) * (-math.log(10000.0) / width))
+    table = torch.zeros(length, width)
+    table[:, 0::2] = torch.sin(position * scale)
+    table[:, 1::2] = torch.cos(position * scale)[:, : width // 2]
+    return table

@@ -1,0 +1,220 @@
+"""LanguageDetector: tells which of the assistant's languages a message is written in.
+
+It learns from the language labels the training data already carries (intent- or
+example-level `metadata: {language: de}`), so it knows exactly the languages the
+assistant was built for and the vocabulary of its domain ("Sendungsnummer", "parcel").
+Output: `message.data["language"] = {"name": "de", "confidence": 0.97}`.
+
+The model is a character n-gram TF-IDF + logistic regression over the raw text. It reads
+the text itself rather than other components' features, so it works wherever it sits in
+the pipeline and keeps working when the featurizers change.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pickle
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator
+
+from bot.nlu.component import Component, ComponentConfig
+from bot.shared.errors import InvalidModel
+from bot.shared.nlu.constants import LANGUAGE, METADATA, TEXT
+from bot.shared.nlu.message import Message
+from bot.shared.nlu.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["LanguageDetector", "LanguageDetectorConfig", "language_label"]
+
+_MODEL_FILE = "language_model.pkl"
+_META_FILE = "language_detector.json"
+# Tracking numbers, order ids, zip codes and prices say nothing about the language; a token
+# with a digit in it is removed so "JJD000390007812345" alone does not tip the scale.
+_DIGIT_TOKEN = re.compile(r"\S*\d\S*")
+
+
+class LanguageDetectorConfig(ComponentConfig):
+    """Options of LanguageDetector in config.yml."""
+
+    languages: list[str] | None = Field(
+        default=None, description="languages to tell apart; default: every language labelled in the data"
+    )
+    default_language: str | None = Field(
+        default=None, description="answer when unsure; default: the `language` of config.yml"
+    )
+    threshold: float = Field(default=0.6, ge=0.0, le=1.0, description="below this confidence: default language")
+
+    @field_validator("languages")
+    @classmethod
+    def _non_empty(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("give at least one language, or leave the option out")
+        return value
+
+
+def language_label(message: Message) -> str | None:
+    """The language a training example is labelled with, if any.
+
+    Accepts the flat form (`metadata["language"]`) and Rasa's nested form, where intent-level
+    metadata sits under `metadata["intent"]` and example-level under `metadata["example"]`;
+    an example's own label wins over its intent block's.
+    """
+    metadata = message.get(METADATA)
+    if not isinstance(metadata, dict):
+        return None
+    for source in (metadata.get("example"), metadata, metadata.get("intent")):
+        if isinstance(source, dict) and isinstance(source.get(LANGUAGE), str) and source[LANGUAGE].strip():
+            return source[LANGUAGE].strip()
+    return None
+
+
+def _response_texts(training_data: TrainingData) -> list[tuple[str, str]]:
+    """(text, language) of retrieval responses whose variation is conditioned on the language slot.
+
+    The bot's own answers are good extra examples of each language's domain vocabulary.
+    """
+    pairs: list[tuple[str, str]] = []
+    for variations in training_data.responses.values():
+        for variation in variations or []:
+            if not isinstance(variation, dict) or not isinstance(variation.get(TEXT), str):
+                continue
+            for condition in variation.get("condition") or []:
+                if (
+                    isinstance(condition, dict)
+                    and condition.get("type") == "slot"
+                    and condition.get("name") == LANGUAGE
+                    and isinstance(condition.get("value"), str)
+                ):
+                    pairs.append((variation[TEXT], condition["value"]))
+    return pairs
+
+
+def _normalise(text: str) -> str:
+    return " ".join(_DIGIT_TOKEN.sub(" ", text.lower()).split())
+
+
+class LanguageDetector(Component):
+    """Detects the language of each message from character n-grams, trained on labelled examples."""
+
+    Config: ClassVar[type[ComponentConfig]] = LanguageDetectorConfig
+    required_packages: ClassVar[list[str]] = ["sklearn"]
+    config: LanguageDetectorConfig
+
+    def __init__(self, config: ComponentConfig) -> None:
+        super().__init__(config)
+        self._model: Any = None  # sklearn Pipeline; None when there is nothing to tell apart
+        self._languages: list[str] = []
+        self._default: str | None = config.default_language  # type: ignore[attr-defined]
+
+    @property
+    def languages(self) -> list[str]:
+        """The languages the detector can answer with (after training or loading)."""
+        return list(self._languages)
+
+    @property
+    def default_language(self) -> str | None:
+        return self._default
+
+    def train(self, training_data: TrainingData) -> None:
+        """Fits the classifier on examples labelled with a language; one language needs no model."""
+        wanted = set(self.config.languages) if self.config.languages else None
+        pairs = [
+            (message.text, label)
+            for message in training_data.training_examples
+            if message.text and (label := language_label(message))
+        ]
+        pairs += _response_texts(training_data)
+        if wanted is not None:
+            pairs = [(text, label) for text, label in pairs if label in wanted]
+        counts = Counter(label for _, label in pairs)
+        self._languages = sorted(wanted or counts)
+        self._default = (
+            self.config.default_language
+            or self.language
+            or (counts.most_common(1)[0][0] if counts else None)
+            or (self._languages[0] if self._languages else None)
+        )
+        if wanted is not None:
+            missing = sorted(wanted - set(counts))
+            if missing:
+                logger.warning(
+                    "LanguageDetector: no training example is labelled with %s; "
+                    "add `metadata: {language: ...}` to those intents", ", ".join(missing)
+                )
+        self._model = None
+        if len(counts) < 2:
+            # Nothing to tell apart: every message gets the single (or default) language.
+            if self._default and self._default not in self._languages:
+                self._languages.append(self._default)
+            return
+        self._model = self._fit([text for text, _ in pairs], [label for _, label in pairs])
+
+    @staticmethod
+    def _fit(texts: list[str], labels: list[str]) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline
+
+        vectorizer = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(1, 4), preprocessor=_normalise, sublinear_tf=True, min_df=1
+        )
+        # Balanced weights: a language with fewer examples must not lose every short message.
+        classifier = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
+        model = make_pipeline(vectorizer, classifier)
+        model.fit(texts, labels)
+        return model
+
+    def detect(self, text: str) -> dict[str, Any]:
+        """{"name": language, "confidence": probability}; the default language when unsure."""
+        if self._model is None:
+            return {"name": self._default, "confidence": 1.0}
+        if not _normalise(text):
+            # Only digits/ids (or nothing): no evidence either way.
+            return {"name": self._default, "confidence": 0.0}
+        probabilities = self._model.predict_proba([text])[0]
+        classes = [str(name) for name in self._model.classes_]
+        best = int(probabilities.argmax())
+        if probabilities[best] >= self.config.threshold or self._default is None:
+            return {"name": classes[best], "confidence": float(probabilities[best])}
+        default_probability = probabilities[classes.index(self._default)] if self._default in classes else 0.0
+        return {"name": self._default, "confidence": float(default_probability)}
+
+    def process(self, messages: list[Message]) -> None:
+        for message in messages:
+            message.set(LANGUAGE, self.detect(message.text))
+
+    def process_training_data(self, training_data: TrainingData) -> None:
+        """Training examples keep their labelled language; unlabelled ones are detected."""
+        for message in training_data.training_examples:
+            label = language_label(message)
+            message.set(LANGUAGE, {"name": label, "confidence": 1.0} if label else self.detect(message.text))
+
+    def persist(self, directory: Path) -> None:
+        meta = {"languages": self._languages, "default_language": self._default, "has_model": self._model is not None}
+        (directory / _META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+        if self._model is not None:
+            with open(directory / _MODEL_FILE, "wb") as file:
+                pickle.dump(self._model, file)
+
+    @classmethod
+    def load(cls, config: ComponentConfig, directory: Path) -> LanguageDetector:
+        component = cls(config)
+        meta_file = directory / _META_FILE
+        if not meta_file.exists():
+            raise InvalidModel(
+                f"LanguageDetector: {meta_file} is missing", hint="retrain the model with `bot train`"
+            )
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        component._languages = list(meta["languages"])
+        # An option given at load time wins, so the default can be changed without retraining.
+        component._default = config.default_language or meta["default_language"]  # type: ignore[attr-defined]
+        if meta["has_model"]:
+            with open(directory / _MODEL_FILE, "rb") as file:
+                component._model = pickle.load(file)
+        return component

@@ -1,0 +1,1 @@
+"""Entity extractors and the helpers they share (BILOU tagging)."""

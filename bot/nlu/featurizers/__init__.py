@@ -1,0 +1,1 @@
+"""Featurizers: turn tokens into sparse or dense feature matrices."""

@@ -1,0 +1,56 @@
+"""The one place where NLU components are registered, by the names users write in config.yml.
+
+Entries are "module:Class" strings imported on first use, so `bot parse` imports only
+the components its pipeline uses.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+
+from bot.nlu.component import Component
+from bot.shared.errors import InvalidConfig
+
+COMPONENTS: dict[str, str] = {
+    # tokenizers
+    "WhitespaceTokenizer": "bot.nlu.tokenizers.whitespace:WhitespaceTokenizer",
+    "SpacyTokenizer": "bot.nlu.tokenizers.spacy_tokenizer:SpacyTokenizer",
+    # language models
+    "SpacyNLP": "bot.nlu.utils.spacy_nlp:SpacyNLP",
+    # featurizers
+    "RegexFeaturizer": "bot.nlu.featurizers.regex_featurizer:RegexFeaturizer",
+    "LexicalSyntacticFeaturizer": "bot.nlu.featurizers.lexical_syntactic:LexicalSyntacticFeaturizer",
+    "CountVectorsFeaturizer": "bot.nlu.featurizers.count_vectors:CountVectorsFeaturizer",
+    "LanguageModelFeaturizer": "bot.nlu.featurizers.language_model:LanguageModelFeaturizer",
+    "SpacyFeaturizer": "bot.nlu.featurizers.spacy_featurizer:SpacyFeaturizer",
+    # classifiers
+    "DIETClassifier": "bot.nlu.classifiers.diet:DIETClassifier",
+    "KeywordIntentClassifier": "bot.nlu.classifiers.keyword:KeywordIntentClassifier",
+    "FallbackClassifier": "bot.nlu.classifiers.fallback:FallbackClassifier",
+    "LanguageDetector": "bot.nlu.classifiers.language_detector:LanguageDetector",
+    # extractors
+    "RegexEntityExtractor": "bot.nlu.extractors.regex_entity:RegexEntityExtractor",
+    "EntitySynonymMapper": "bot.nlu.extractors.synonym_mapper:EntitySynonymMapper",
+    "DucklingEntityExtractor": "bot.nlu.extractors.duckling:DucklingEntityExtractor",
+    "SpacyEntityExtractor": "bot.nlu.extractors.spacy_entity:SpacyEntityExtractor",
+    # selectors
+    "ResponseSelector": "bot.nlu.selectors.response_selector:ResponseSelector",
+}
+
+
+def component_class(name: str, *, index: int | None = None) -> type[Component]:
+    """The class registered under `name`; an unknown name lists the known ones and the closest."""
+    short = name.rsplit(".", 1)[-1]  # accepts "rasa.nlu.classifiers.diet_classifier.DIETClassifier"
+    target = COMPONENTS.get(short)
+    if target is None:
+        close = difflib.get_close_matches(short, COMPONENTS, n=1)
+        where = f"pipeline step {index + 1}: " if index is not None else ""
+        raise InvalidConfig(
+            f"{where}unknown component '{name}'" + (f" — did you mean '{close[0]}'?" if close else ""),
+            hint="use one of: " + ", ".join(sorted(COMPONENTS)),
+        )
+    module_name, class_name = target.split(":")
+    cls: type[Component] = getattr(importlib.import_module(module_name), class_name)
+    cls.name = short
+    return cls

@@ -1,0 +1,1 @@
+"""Tokenizers: split a message's text into tokens with character spans."""

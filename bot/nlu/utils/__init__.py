@@ -1,0 +1,1 @@
+"""Shared language resources for the pipeline (e.g. the spaCy model loader)."""

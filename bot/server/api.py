@@ -1,0 +1,253 @@
+"""The HTTP API (blueprint "api"): conversations, model parse and status, in Rasa's shapes.
+
+Every route here needs the token when one is configured (see `bot.server.auth`). Request
+bodies are validated before anything runs: a wrong field is a 400 naming it, never a 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from http import HTTPStatus
+from typing import Any
+
+from sanic import Blueprint, Request
+from sanic.response import HTTPResponse, json
+
+from bot.server.auth import check_token
+from bot.server.errors import ApiError, bad_request, json_body
+from bot.server.logging import message_log
+from bot.server.state import server_state
+
+__all__ = ["api_blueprint", "include_events_parameter"]
+
+# Rasa's EventVerbosity names -> the tracker's `current_state(include_events=...)` values.
+_VERBOSITY = {"ALL": "all", "AFTER_RESTART": "after_restart", "APPLIED": "applied", "NONE": None}
+_API_CHANNEL = "rest"  # what Rasa records as the input channel of API-triggered turns
+
+
+def include_events_parameter(request: Request, default: str = "AFTER_RESTART") -> str | None:
+    """The `include_events` query parameter as a `current_state` argument; 400 when unknown."""
+    value = (request.args.get("include_events") or default).upper()
+    if value not in _VERBOSITY:
+        raise bad_request(f"include_events must be one of {', '.join(_VERBOSITY)}, not '{value}'.",
+                          "include_events", "query")
+    return _VERBOSITY[value]
+
+
+def _float_parameter(request: Request, name: str) -> float | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        return float(raw)
+    except ValueError:
+        raise bad_request(f"{name} must be a number (a Unix timestamp), not '{raw}'.", name, "query") from None
+
+
+def _object_body(request: Request) -> Mapping[str, Any]:
+    body = json_body(request)
+    if not isinstance(body, Mapping):
+        raise bad_request("The request body must be a JSON object.", "body")
+    return body
+
+
+def _string_field(body: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None or value == "":
+        if required:
+            raise bad_request(f"The field '{name}' is missing.", name)
+        return None
+    if not isinstance(value, str):
+        raise bad_request(f"The field '{name}' must be a string.", name)
+    return value
+
+
+def api_blueprint() -> Blueprint:
+    """A fresh "api" blueprint (Sanic binds a blueprint to one app)."""
+    blueprint = Blueprint("api")
+
+    @blueprint.on_request
+    async def authenticate(request: Request) -> None:
+        check_token(request, server_state(request.app).settings.auth_token)
+
+    @blueprint.get("/status")
+    async def status(request: Request) -> HTTPResponse:
+        """The loaded model: its file, id (fingerprint) and training jobs (always 0: no HTTP training)."""
+        agent = server_state(request.app).require_agent()
+        model = getattr(agent, "model", None)
+        metadata = getattr(model, "metadata", None)
+        fingerprint = dict(getattr(metadata, "fingerprint", None) or {})
+        path = getattr(model, "path", None)
+        return json({
+            "model_file": str(path) if path is not None else None,
+            "model_id": _model_id(fingerprint),
+            "fingerprint": fingerprint,
+            "num_active_training_jobs": 0,
+        })
+
+    @blueprint.get("/domain")
+    async def domain(request: Request) -> HTTPResponse:
+        """The loaded domain as JSON (Rasa's `GET /domain` with `Accept: application/json`)."""
+        return json(server_state(request.app).require_agent().processor.domain.as_dict())
+
+    @blueprint.post("/model/parse")
+    async def parse(request: Request) -> HTTPResponse:
+        """NLU parse of `{"text", "message_id"?}`."""
+        body = _object_body(request)
+        text = _string_field(body, "text", required=False)
+        if text is None:
+            if body.get("text") is None:
+                raise bad_request("The field 'text' is missing.", "text")
+            text = ""
+        message_id = body.get("message_id")
+        if message_id is not None and not isinstance(message_id, str):
+            raise bad_request("The field 'message_id' must be a string.", "message_id")
+        processor = server_state(request.app).require_agent().processor
+        result = dict(await processor.parse_message(text))
+        if message_id is not None:
+            result["message_id"] = message_id
+        return json(result)
+
+    @blueprint.get("/conversations/<conversation_id:path>/tracker")
+    async def tracker(request: Request, conversation_id: str) -> HTTPResponse:
+        """The conversation's tracker (latest session); an unknown conversation is an empty one."""
+        include = include_events_parameter(request)
+        until = _float_parameter(request, "until")
+        processor = server_state(request.app).require_agent().processor
+        events = await processor.tracker_store.get_events(conversation_id, since_last_session_start=True)
+        if until is not None:
+            events = [event for event in events if (event.get("timestamp") or 0) <= until]
+        from bot.core.tracker import DialogueStateTracker
+
+        state = DialogueStateTracker.from_dicts(conversation_id, events, processor.domain)
+        return json(state.current_state(include))
+
+    @blueprint.post("/conversations/<conversation_id:path>/tracker/events")
+    async def append_events(request: Request, conversation_id: str) -> HTTPResponse:
+        """Appends one event object or a list of them; returns the tracker."""
+        include = include_events_parameter(request)
+        events = _events_from_body(json_body(request))
+        tracker = await server_state(request.app).require_agent().processor.append_events(conversation_id, events)
+        return json(tracker.current_state(include))
+
+    @blueprint.post("/conversations/<conversation_id:path>/messages")
+    async def add_message(request: Request, conversation_id: str) -> HTTPResponse:
+        """Stores a user message without running actions (use /predict or /execute next)."""
+        include = include_events_parameter(request)
+        body = _object_body(request)
+        text = _string_field(body, "text")
+        sender = _string_field(body, "sender")
+        if sender != "user":
+            raise bad_request(f"Only user messages can be added, not messages of sender '{sender}'.", "sender")
+        parse_data = body.get("parse_data")
+        if parse_data is not None and not isinstance(parse_data, Mapping):
+            raise bad_request("The field 'parse_data' must be an object.", "parse_data")
+        from bot.core.messages import UserMessage
+
+        message = UserMessage(text, conversation_id, _API_CHANNEL,
+                              parse_data=_complete_parse_data(parse_data, text) if parse_data else None)
+        tracker = await server_state(request.app).require_agent().processor.log_message(message)
+        return json(tracker.current_state(include))
+
+    @blueprint.post("/conversations/<conversation_id:path>/trigger_intent")
+    async def trigger_intent(request: Request, conversation_id: str) -> HTTPResponse:
+        """Acts as if the user sent intent `name` with `entities`; returns tracker and bot messages."""
+        include = include_events_parameter(request)
+        body = _object_body(request)
+        intent = _string_field(body, "name")
+        entities = body.get("entities")
+        if entities is not None and not isinstance(entities, Mapping):
+            raise bad_request("The field 'entities' must be an object of entity name to value.", "entities")
+        state = server_state(request.app)
+        processor = state.require_agent().processor
+        if intent not in processor.domain.intents:
+            raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"The intent '{intent}' is not in the domain.",
+                           {"parameter": "name", "in": "body"})
+        with message_log(conversation_id, _API_CHANNEL, enabled=state.settings.log_messages):
+            messages = await processor.trigger_intent(conversation_id, intent, dict(entities or {}), _API_CHANNEL)
+        tracker = await processor.fetch_tracker(conversation_id)
+        return json({"tracker": tracker.current_state(include), "messages": messages})
+
+    @blueprint.post("/conversations/<conversation_id:path>/execute")
+    async def execute(request: Request, conversation_id: str) -> HTTPResponse:
+        """Runs action `name`, then lets the policies continue; returns tracker and bot messages."""
+        include = include_events_parameter(request)
+        body = _object_body(request)
+        action = _string_field(body, "name")
+        policy = _string_field(body, "policy", required=False)
+        confidence = body.get("confidence")
+        if confidence is not None and (isinstance(confidence, bool) or not isinstance(confidence, int | float)):
+            raise bad_request("The field 'confidence' must be a number.", "confidence")
+        processor = server_state(request.app).require_agent().processor
+        if action not in processor.domain.action_names_or_texts:
+            raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"The action '{action}' is not in the domain.",
+                           {"parameter": "name", "in": "body"},
+                           hint="list it under 'actions:' in domain.yml and retrain")
+        await _require_conversation(processor, conversation_id)
+        messages = await processor.execute_action(conversation_id, action, _API_CHANNEL, policy,
+                                                  None if confidence is None else float(confidence))
+        tracker = await processor.fetch_tracker(conversation_id)
+        return json({"tracker": tracker.current_state(include), "messages": messages})
+
+    @blueprint.post("/conversations/<conversation_id:path>/predict")
+    async def predict(request: Request, conversation_id: str) -> HTTPResponse:
+        """What the policies would do next (scores of every action), without doing it."""
+        processor = server_state(request.app).require_agent().processor
+        await _require_conversation(processor, conversation_id)
+        result = await processor.predict_next(conversation_id)
+        result["scores"] = sorted(result["scores"], key=lambda s: (-s["score"], s["action"]))
+        return json(result)
+
+    return blueprint
+
+
+def _model_id(fingerprint: Mapping[str, Any]) -> str | None:
+    """One id for the model: a hash of its part fingerprints (Rasa's `model_id`)."""
+    if not fingerprint:
+        return None
+    import hashlib
+
+    joined = "|".join(f"{key}={fingerprint[key]}" for key in sorted(fingerprint))
+    return hashlib.sha256(joined.encode()).hexdigest()[:32]
+
+
+async def _require_conversation(processor: Any, conversation_id: str) -> None:
+    """404 for a conversation with no stored events (as Rasa's predict and execute)."""
+    if not await processor.tracker_store.get_events(conversation_id, since_last_session_start=True):
+        raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"There is no conversation '{conversation_id}'.",
+                       {"parameter": "conversation_id", "in": "path"},
+                       hint="send a message to the conversation first")
+
+
+def _events_from_body(body: Any) -> list[Any]:
+    """The events of an append request: one event object or a non-empty list of them."""
+    from bot.shared.core.events import Event, InvalidEvent
+
+    items = body if isinstance(body, list) else [body]
+    if not items:
+        raise bad_request("The request body holds no events.", "body")
+    events = []
+    for index, item in enumerate(items):
+        where = "body" if not isinstance(body, list) else f"body[{index}]"
+        if not isinstance(item, Mapping):
+            raise bad_request('An event must be an object with an "event" key.', where)
+        try:
+            events.append(Event.from_dict(dict(item)))
+        except InvalidEvent as error:
+            raise ApiError(HTTPStatus.BAD_REQUEST, "BadRequest", error.message,
+                           {"parameter": where, "in": "body", "hint": error.hint}) from None
+        except (TypeError, ValueError) as error:  # a field of the wrong type
+            raise bad_request(f"The event is malformed: {error}.", where) from None
+    return events
+
+
+def _complete_parse_data(parse_data: Mapping[str, Any], text: str | None) -> dict[str, Any]:
+    """Given parse data with Rasa's defaults for the keys a client left out."""
+    data = dict(parse_data)
+    data.setdefault("text", text)
+    intent = data.get("intent")
+    if not isinstance(intent, Mapping):
+        data["intent"] = {"name": intent, "confidence": 1.0} if isinstance(intent, str) else {}
+    data.setdefault("entities", [])
+    data.setdefault("intent_ranking", [data["intent"]] if data["intent"] else [])
+    return data

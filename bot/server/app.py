@@ -1,0 +1,148 @@
+"""`create_app`: the Sanic app of one `bot run` process, built without globals.
+
+What is exposed:
+  - always: the REST channel (`/webhooks/rest/...`), `/`, `/version`, `/health`, `/openapi.json`;
+  - the HTTP API (`/status`, `/conversations/...`, `/model/parse`, `/domain`) only when it is
+    enabled: with `enable_api=True` (`bot run --enable-api`, as in Rasa) or when an
+    `auth_token` is set (a token only makes sense for the API, so it switches it on).
+    With `enable_api=True` and no token the API is open to anyone who reaches the port;
+    `bot run` warns about that when it listens on more than the loopback interface.
+
+Lifecycle: the agent (or its loader, e.g. "load the newest model") runs in `before_server_start`,
+which also opens the tracker store (migrations run there, not on the first message); the stores
+are closed in `after_server_stop`. Sanic's graceful shutdown lets in-flight messages finish.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from sanic import Request, Sanic
+from sanic.exceptions import SanicException
+from sanic.response import HTTPResponse, empty
+
+from bot.server.errors import JsonErrorHandler
+from bot.server.logging import MessageLogListener
+from bot.server.state import ServerSettings, ServerState, server_state
+
+__all__ = ["create_app"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT = 15.0  # seconds in-flight requests get to finish on SIGTERM
+DEFAULT_REQUEST_MAX_SIZE = 10 * 1024 * 1024  # no chat message or event batch needs more
+_CORS_HEADERS = "Content-Type, Authorization"
+_CORS_METHODS = "GET, POST, PUT, DELETE, OPTIONS"
+
+
+def create_app(
+    agent: Any = None,
+    *,
+    agent_loader: Callable[[], Awaitable[Any]] | None = None,
+    auth_token: str | None = None,
+    enable_api: bool = False,
+    cors: str | Iterable[str] | None = None,
+    log_messages: bool = False,
+    graceful_shutdown_timeout: float = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
+    request_max_size: int = DEFAULT_REQUEST_MAX_SIZE,
+    name: str = "bot",
+) -> Sanic:
+    """The server app for `agent` (an `Agent`), or for the agent `agent_loader` builds at startup."""
+    from bot.server.api import api_blueprint
+    from bot.server.info import info_blueprint
+    from bot.server.rest_channel import rest_blueprint
+
+    if agent is None and agent_loader is None:
+        raise ValueError("create_app needs an agent or an agent_loader")
+    settings = ServerSettings(auth_token=auth_token or None, enable_api=enable_api,
+                              cors=_origins(cors), log_messages=log_messages)
+    app = _new_sanic(name)
+    app.config.GRACEFUL_SHUTDOWN_TIMEOUT = graceful_shutdown_timeout
+    app.config.REQUEST_MAX_SIZE = request_max_size
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.bot = ServerState(settings, agent=agent, agent_loader=agent_loader)
+
+    app.blueprint(info_blueprint())
+    app.blueprint(rest_blueprint())
+    if settings.api_enabled:
+        app.blueprint(api_blueprint())
+    if settings.cors:
+        _install_cors(app, settings.cors)
+
+    app.register_listener(_start, "before_server_start")
+    app.register_listener(_stop, "after_server_stop")
+    return app
+
+
+def _new_sanic(name: str) -> Sanic:
+    """A Sanic app under `name`, or `name_2`, `name_3`, ... when tests build several in one process."""
+    for attempt in itertools.count(1):
+        candidate = name if attempt == 1 else f"{name}_{attempt}"
+        try:
+            # configure_logging=False: Sanic's records go to the root logger, in our text or JSON format.
+            return Sanic(candidate, error_handler=JsonErrorHandler(), configure_logging=False)
+        except SanicException as error:
+            if "already in use" not in str(error) and "already registered" not in str(error):
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _start(app: Sanic, _loop: Any = None) -> None:
+    state = server_state(app)
+    if state.agent is None and state.agent_loader is not None:
+        state.agent = await state.agent_loader()
+    processor = state.agent.processor
+    if state.settings.log_messages and not any(isinstance(x, MessageLogListener) for x in processor.listeners):
+        processor.listeners.append(MessageLogListener())
+    # Opens the database now (and runs its migrations) so a wrong URL fails the start, not a message.
+    await processor.tracker_store.count_conversations()
+    state.started_at = time.time()
+
+
+async def _stop(app: Sanic, _loop: Any = None) -> None:
+    state = server_state(app)
+    if state.agent is not None:
+        await state.agent.close()
+
+
+def _origins(cors: str | Iterable[str] | None) -> list[str]:
+    if not cors:
+        return []
+    if isinstance(cors, str):
+        return [origin.strip() for origin in cors.split(",") if origin.strip()]
+    return [str(origin) for origin in cors]
+
+
+def _install_cors(app: Sanic, origins: list[str]) -> None:
+    """CORS for browser clients (the web widget): allowed origins, preflight answers."""
+
+    def allowed_origin(request: Request) -> str | None:
+        origin = request.headers.get("origin")
+        if origin is None:
+            return None
+        if "*" in origins:
+            return "*"
+        return origin if origin in origins else None
+
+    async def add_headers(request: Request, response: HTTPResponse) -> None:
+        origin = allowed_origin(request)
+        if origin is not None:
+            response.headers["Access-Control-Allow-Origin"] = origin
+            response.headers["Access-Control-Allow-Headers"] = _CORS_HEADERS
+            response.headers["Access-Control-Allow-Methods"] = _CORS_METHODS
+            if origin != "*":
+                response.headers["Vary"] = "Origin"
+
+    async def preflight(request: Request, **_path_parameters: Any) -> HTTPResponse:
+        return empty(status=204)
+
+    app.register_middleware(add_headers, "response")
+    # Sanic answers OPTIONS on a route without it with 405, so every route gets a preflight route.
+    paths = {route.path for route in app.router.routes if "OPTIONS" not in route.methods}
+    for index, path in enumerate(sorted(paths)):
+        app.add_route(preflight, "/" + path, methods=["OPTIONS"], name=f"cors_preflight_{index}",
+                      strict_slashes=False)

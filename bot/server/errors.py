@@ -1,0 +1,113 @@
+"""JSON errors for every HTTP failure: `{"error", "detail", "reason", "status", "code"}`.
+
+`error` is the human sentence and `detail` says where (`{"parameter": "message", "in": "body"}`)
+or carries the framework error's hint. `reason`, `status: "failure"` and `code` are the keys
+Rasa's HTTP API puts into its error bodies, so clients written against Rasa keep working.
+Bad input is always a 4xx; only a bug in the server yields a 500, and its body names no internals.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from sanic import Request
+from sanic.exceptions import SanicException
+from sanic.handlers import ErrorHandler
+from sanic.response import HTTPResponse, json
+
+from bot.shared.errors import BotError
+from bot.stores.lock_store import LockError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["ApiError", "JsonErrorHandler", "bad_request", "error_body", "json_body", "response_for_exception"]
+
+
+class ApiError(BotError):
+    """An HTTP failure the client caused (or a store that is down): status, reason, message, detail."""
+
+    def __init__(self, status: int, reason: str, message: str, detail: Any = None,
+                 *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+        self.reason = reason
+        self.detail = detail
+
+
+def bad_request(message: str, parameter: str | None = None, where: str = "body") -> ApiError:
+    """A 400 naming the offending request parameter (Rasa's `{"parameter", "in"}` detail)."""
+    detail = {"parameter": parameter, "in": where} if parameter is not None else None
+    return ApiError(HTTPStatus.BAD_REQUEST, "BadRequest", message, detail)
+
+
+def error_body(status: int, reason: str, message: str, detail: Any = None) -> dict[str, Any]:
+    """The stable error shape (ours plus Rasa's keys)."""
+    return {"error": message, "detail": detail, "reason": reason, "status": "failure",
+            "message": message, "code": int(status)}
+
+
+def _status_reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase.replace(" ", "")
+    except ValueError:
+        return "Error"
+
+
+class JsonErrorHandler(ErrorHandler):
+    """Renders every exception as JSON with the right status."""
+
+    def default(self, request: Request, exception: Exception) -> HTTPResponse:  # noqa: D401
+        return response_for_exception(exception, request)
+
+
+def response_for_exception(exception: BaseException, request: Request | None = None) -> HTTPResponse:
+    """The JSON response for an exception raised while handling `request`."""
+    headers: dict[str, str] = {}
+    if isinstance(exception, ApiError):
+        status, reason, message = exception.status, exception.reason, exception.message
+        detail = exception.detail if exception.detail is not None else exception.hint
+        if status == HTTPStatus.UNAUTHORIZED:
+            headers["WWW-Authenticate"] = 'Bearer realm="bot"'
+    elif isinstance(exception, SanicException):
+        # Routing, method, body size and malformed-request errors raised by Sanic itself.
+        status = int(getattr(exception, "status_code", 500) or 500)
+        reason = _status_reason(status)
+        message = str(exception) or HTTPStatus(status).phrase
+        detail = None
+        if status >= 500:
+            logger.error("server error on %s: %s", _where(request), exception)
+            message = "An unexpected error occurred."
+    elif isinstance(exception, LockError | ConnectionError | TimeoutError):
+        # The conversation stayed busy too long, or a store did not answer: try again later.
+        logger.warning("service unavailable on %s: %s", _where(request), exception)
+        status, reason, detail = HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable", None
+        message = (exception.message if isinstance(exception, LockError)
+                   else "A store the server depends on did not answer.")
+        headers["Retry-After"] = "1"
+    elif isinstance(exception, BotError):
+        # A framework error the request caused (unknown action, malformed event, ...).
+        status, reason, message, detail = HTTPStatus.BAD_REQUEST, "BadRequest", exception.message, exception.hint
+        if exception.location:
+            detail = {"location": exception.location, "hint": exception.hint}
+    else:
+        logger.exception("unexpected error on %s", _where(request), exc_info=exception)
+        status, reason, message, detail = (HTTPStatus.INTERNAL_SERVER_ERROR, "ServerError",
+                                           "An unexpected error occurred.", None)
+    return json(error_body(status, reason, message, detail), status=int(status), headers=headers)
+
+
+def _where(request: Request | None) -> str:
+    return f"{request.method} {request.path}" if request is not None else "<no request>"
+
+
+def json_body(request: Request) -> Any:
+    """The request body decoded as JSON; a 400 naming the body when it is empty or not JSON."""
+    if not request.body:
+        raise bad_request("The request body is empty; it must be JSON.", "body")
+    try:
+        return jsonlib.loads(request.body)
+    except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
+        raise bad_request(f"The request body is not valid JSON: {error}.", "body") from None

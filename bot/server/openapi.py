@@ -1,0 +1,178 @@
+"""The OpenAPI 3 document of the server, written by hand (served at `GET /openapi.json`).
+
+Shapes follow Rasa's HTTP API specification so clients generated from either work with both.
+A test checks that every route the app registers is listed here, and nothing else.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bot
+
+__all__ = ["OPEN_PATHS", "openapi_document"]
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+_TRACKER = {"description": "The tracker", "content": {"application/json": {
+    "schema": {"$ref": "#/components/schemas/Tracker"}}}}
+_CONVERSATION_ID = {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_INCLUDE_EVENTS = {"name": "include_events", "in": "query", "required": False,
+                   "schema": {"type": "string", "enum": ["AFTER_RESTART", "ALL", "APPLIED", "NONE"],
+                              "default": "AFTER_RESTART"}}
+_UNTIL = {"name": "until", "in": "query", "required": False, "schema": {"type": "number"},
+          "description": "Only events with a timestamp up to this one are replayed."}
+
+
+def _json(schema: dict[str, Any], description: str = "Success") -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _op(summary: str, ok: dict[str, Any], *, tag: str, params: list[Any] | None = None,
+        body: dict[str, Any] | None = None, errors: tuple[int, ...] = (400,)) -> dict[str, Any]:
+    operation: dict[str, Any] = {"summary": summary, "tags": [tag], "responses": {"200": ok}}
+    for status in errors:
+        operation["responses"][str(status)] = _ERROR
+    if params:
+        operation["parameters"] = params
+    if body:
+        operation["requestBody"] = body
+    return operation
+
+
+_TRACKER_AND_MESSAGES = _json({"type": "object", "properties": {
+    "tracker": _ref("Tracker"), "messages": {"type": "array", "items": _ref("BotMessage")}}})
+
+# Paths that never need the token.
+OPEN_PATHS = {
+    "/": {"get": _op("Greeting with the version", {"description": "Text", "content": {
+        "text/plain": {"schema": {"type": "string"}}}}, tag="Server", errors=())},
+    "/version": {"get": _op("Framework version", _json({"type": "object", "properties": {
+        "version": {"type": "string"}, "minimum_compatible_version": {"type": "string"}}}),
+        tag="Server", errors=())},
+    "/health": {"get": _op("Health of the model and stores", _json(_ref("Health")), tag="Server",
+                           errors=(503,))},
+    "/openapi.json": {"get": _op("This document", _json({"type": "object"}), tag="Server", errors=())},
+    "/webhooks/rest/": {"get": _op("REST channel health", _json({"type": "object"}), tag="Channels",
+                                   errors=())},
+    "/webhooks/rest/webhook": {"post": _op(
+        "Send a user message; get the bot's replies", _json({"type": "array", "items": _ref("BotMessage")}),
+        tag="Channels", body=_body(_ref("RestMessage")), errors=(400, 503))},
+}
+
+_API_PATHS = {
+    "/status": {"get": _op("The loaded model", _json(_ref("Status")), tag="Server", errors=(401, 503))},
+    "/domain": {"get": _op("The loaded domain", _json({"type": "object"}), tag="Domain", errors=(401, 503))},
+    "/model/parse": {"post": _op("Parse a message with the NLU model", _json(_ref("ParseResult")),
+                                 tag="Model", body=_body({"type": "object", "required": ["text"], "properties": {
+                                     "text": {"type": "string"}, "message_id": {"type": "string"}}}),
+                                 errors=(400, 401, 503))},
+    "/conversations/{conversation_id}/tracker": {"get": _op(
+        "A conversation's tracker (empty for an unknown conversation)", _TRACKER, tag="Tracker",
+        params=[_CONVERSATION_ID, _INCLUDE_EVENTS, _UNTIL], errors=(400, 401, 503))},
+    "/conversations/{conversation_id}/tracker/events": {"post": _op(
+        "Append events to a conversation", _TRACKER, tag="Tracker", params=[_CONVERSATION_ID, _INCLUDE_EVENTS],
+        body=_body({"oneOf": [_ref("Event"), {"type": "array", "items": _ref("Event")}]}),
+        errors=(400, 401, 503))},
+    "/conversations/{conversation_id}/messages": {"post": _op(
+        "Add a user message without running actions", _TRACKER, tag="Tracker",
+        params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body(_ref("Message")), errors=(400, 401, 503))},
+    "/conversations/{conversation_id}/trigger_intent": {"post": _op(
+        "Inject an intent as if the user sent it", _TRACKER_AND_MESSAGES, tag="Tracker",
+        params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body({"type": "object", "required": ["name"],
+                                                               "properties": {"name": {"type": "string"},
+                                                                              "entities": {"type": "object"}}}),
+        errors=(400, 401, 404, 503))},
+    "/conversations/{conversation_id}/execute": {"post": _op(
+        "Run an action, then continue predicting", _TRACKER_AND_MESSAGES, tag="Tracker",
+        params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body({"type": "object", "required": ["name"],
+                                                               "properties": {
+                                                                   "name": {"type": "string"},
+                                                                   "policy": {"type": "string", "nullable": True},
+                                                                   "confidence": {"type": "number",
+                                                                                  "nullable": True}}}),
+        errors=(400, 401, 404, 503))},
+    "/conversations/{conversation_id}/predict": {"post": _op(
+        "Scores of every action for the next step (nothing is run)", _json(_ref("PredictResult")),
+        tag="Tracker", params=[_CONVERSATION_ID], errors=(401, 404, 503))},
+}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error", "status", "code"], "properties": {
+        "error": {"type": "string"}, "detail": {}, "reason": {"type": "string"},
+        "status": {"type": "string", "enum": ["failure"]}, "message": {"type": "string"},
+        "code": {"type": "integer"}}},
+    "RestMessage": {"type": "object", "required": ["message"], "properties": {
+        "sender": {"type": "string", "default": "default"}, "message": {"type": "string"},
+        "metadata": {"type": "object"}}},
+    "BotMessage": {"type": "object", "properties": {
+        "recipient_id": {"type": "string"}, "text": {"type": "string"}, "image": {"type": "string"},
+        "buttons": {"type": "array", "items": {"type": "object", "properties": {
+            "title": {"type": "string"}, "payload": {"type": "string"}}}},
+        "attachment": {}, "custom": {}, "elements": {"type": "array"}, "quick_replies": {"type": "array"}}},
+    "Intent": {"type": "object", "properties": {"name": {"type": "string", "nullable": True},
+                                                "confidence": {"type": "number"}}},
+    "Entity": {"type": "object", "properties": {
+        "start": {"type": "integer"}, "end": {"type": "integer"}, "value": {}, "entity": {"type": "string"},
+        "confidence": {"type": "number"}}},
+    "ParseResult": {"type": "object", "required": ["text"], "properties": {
+        "text": {"type": "string"}, "intent": _ref("Intent"),
+        "intent_ranking": {"type": "array", "items": _ref("Intent")},
+        "entities": {"type": "array", "items": _ref("Entity")}}},
+    "Message": {"type": "object", "required": ["text", "sender"], "properties": {
+        "text": {"type": "string"}, "sender": {"type": "string", "enum": ["user"]},
+        "parse_data": _ref("ParseResult")}},
+    "Event": {"type": "object", "required": ["event"], "properties": {
+        "event": {"type": "string"}, "timestamp": {"type": "number"}}, "additionalProperties": True},
+    "Tracker": {"type": "object", "properties": {
+        "sender_id": {"type": "string"}, "slots": {"type": "object"}, "latest_message": {"type": "object"},
+        "latest_event_time": {"type": "number", "nullable": True},
+        "followup_action": {"type": "string", "nullable": True}, "paused": {"type": "boolean"},
+        "events": {"type": "array", "nullable": True, "items": _ref("Event")},
+        "latest_input_channel": {"type": "string", "nullable": True}, "active_loop": {"type": "object"},
+        "latest_action": {"type": "object", "nullable": True},
+        "latest_action_name": {"type": "string", "nullable": True}}},
+    "PredictResult": {"type": "object", "properties": {
+        "scores": {"type": "array", "items": {"type": "object", "properties": {
+            "action": {"type": "string"}, "score": {"type": "number"}}}},
+        "policy": {"type": "string", "nullable": True}, "confidence": {"type": "number"},
+        "action": {"type": "string"}, "tracker": _ref("Tracker")}},
+    "Status": {"type": "object", "properties": {
+        "model_file": {"type": "string", "nullable": True}, "model_id": {"type": "string", "nullable": True},
+        "fingerprint": {"type": "object"}, "num_active_training_jobs": {"type": "integer"}}},
+    "Health": {"type": "object", "properties": {
+        "status": {"type": "string", "enum": ["ok", "failed"]}, "checks": {"type": "object"},
+        "uptime_seconds": {"type": "number", "nullable": True}}},
+}
+
+
+def openapi_document(*, api_enabled: bool = True, token: bool = False) -> dict[str, Any]:
+    """The document for a server with or without the API routes (and with or without a token)."""
+    paths: dict[str, Any] = {**OPEN_PATHS}
+    if api_enabled:
+        for path, operations in _API_PATHS.items():
+            if token:
+                operations = {method: {**op, "security": [{"TokenQuery": []}, {"BearerToken": []}]}
+                              for method, op in operations.items()}
+            paths[path] = operations
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "bot server", "version": bot.__version__,
+                 "description": "Rasa-compatible HTTP API and REST channel."},
+        "paths": paths,
+        "components": {
+            "schemas": _SCHEMAS,
+            "responses": {"Error": _json(_ref("Error"), "Error")},
+            "securitySchemes": {
+                "TokenQuery": {"type": "apiKey", "in": "query", "name": "token"},
+                "BearerToken": {"type": "http", "scheme": "bearer"},
+            },
+        },
+    }

@@ -1,0 +1,52 @@
+"""What one server app holds: its settings and the agent (kept on `app.ctx`, never in globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from sanic import Sanic
+
+from bot.server.errors import ApiError
+
+__all__ = ["ServerSettings", "ServerState", "server_state"]
+
+
+@dataclass
+class ServerSettings:
+    """How the server behaves (what `bot run`'s options set)."""
+
+    auth_token: str | None = None
+    # The conversation/model API: on with --enable-api or with an --auth-token (see docs in app.py).
+    enable_api: bool = False
+    cors: list[str] = field(default_factory=list)  # allowed origins; "*" allows any
+    log_messages: bool = False  # one `message_handled` log line per message
+    health_timeout: float = 3.0  # seconds a store gets to answer the health check
+
+    @property
+    def api_enabled(self) -> bool:
+        return self.enable_api or bool(self.auth_token)
+
+
+@dataclass
+class ServerState:
+    """The agent and how to build it when the server starts."""
+
+    settings: ServerSettings
+    agent: Any = None
+    agent_loader: Callable[[], Awaitable[Any]] | None = None
+    started_at: float | None = None
+
+    def require_agent(self) -> Any:
+        """The loaded agent, or a 503 while there is none (still starting or failed to load)."""
+        if self.agent is None:
+            raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "NoAgent", "No model is loaded yet.",
+                           hint="wait until the server has started; check its log for model loading errors")
+        return self.agent
+
+
+def server_state(app: Sanic) -> ServerState:
+    """The `ServerState` that `create_app` put on the app."""
+    return app.ctx.bot

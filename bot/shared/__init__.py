@@ -1,0 +1,1 @@
+"""Formats, events and errors shared by NLU, dialogue and the server."""

@@ -1,0 +1,68 @@
+"""One exception hierarchy: every error a user can cause says what, where and what to do."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class BotError(Exception):
+    """Base of every error the framework raises on purpose.
+
+    `location` is "file:line" (or just "file") when the problem sits in a user's file.
+    The CLI prints `str(error)` without a traceback.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, hint: str | None = None) -> None:
+        self.message = message
+        self.location = location
+        self.hint = hint
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:
+        text = f"{self.location}: {self.message}" if self.location else self.message
+        if self.hint:
+            text += f"\n  Fix: {self.hint}"
+        return text
+
+
+def location(path: str | Path | None, line: int | None = None) -> str | None:
+    """Formats "file:line" with a 1-based line, or None when nothing is known."""
+    if path is None:
+        return None
+    return f"{path}:{line}" if line is not None else str(path)
+
+
+class InvalidYaml(BotError):
+    """A file is not valid YAML at all."""
+
+
+class InvalidTrainingData(BotError):
+    """NLU data, stories or rules that cannot be read as written."""
+
+
+class InvalidDomain(BotError):
+    """domain.yml (or a domain directory) is malformed or inconsistent."""
+
+
+class InvalidConfig(BotError):
+    """config.yml or a component's options are wrong."""
+
+
+class InvalidEndpoints(BotError):
+    """endpoints.yml is malformed or names an unset environment variable."""
+
+
+class MissingDependency(BotError):
+    """A configured component needs something that is not installed or reachable."""
+
+
+class ModelNotFound(BotError):
+    """No trained model archive where one was expected."""
+
+
+class InvalidModel(BotError):
+    """A model archive is damaged or was written by an incompatible version."""
+
+
+class ChannelAuthError(BotError):
+    """A channel request failed signature or token verification."""

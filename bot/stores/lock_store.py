@@ -1,0 +1,166 @@
+"""Per-conversation locks, so one conversation handles one message at a time, in arrival order.
+
+    async with lock_store.lock(sender_id):
+        tracker = ...; run the turn; save
+
+Waiters draw tickets and are served first come, first served. A holder keeps the lock at most
+`lock_lifetime` seconds; after that the next ticket is served, so a crashed or stuck process
+cannot block a conversation forever. A waiter gives up with `LockError` after `wait_timeout`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from bot.shared.errors import BotError, InvalidEndpoints
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LOCK_LIFETIME = 60.0
+DEFAULT_WAIT_TIMEOUT = 60.0
+DEFAULT_KEY_PREFIX = "lock:"
+
+
+class LockError(BotError):
+    """A conversation's lock could not be had in time."""
+
+
+@dataclass
+class TicketLock:
+    """What `lock()` yields: the conversation, its ticket number and when the lease ends."""
+
+    conversation_id: str
+    ticket: int
+    lock_lifetime: float
+    acquired_at: float = field(default=0.0)
+
+
+@runtime_checkable
+class LockStore(Protocol):
+    """Hands out FIFO, expiring locks per conversation id."""
+
+    def lock(
+        self,
+        conversation_id: str,
+        *,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        lock_lifetime: float = DEFAULT_LOCK_LIFETIME,
+    ) -> AbstractAsyncContextManager[TicketLock]:
+        """Waits for the conversation's lock (LockError after `wait_timeout` s); holds it until exit."""
+        ...
+
+    async def close(self) -> None:
+        """Releases connections."""
+        ...
+
+
+@dataclass
+class _Queue:
+    """One conversation's tickets in this process."""
+
+    next_ticket: int = 1
+    waiting: list[int] = field(default_factory=list)
+    holder: int | None = None
+    holder_deadline: float = 0.0
+    changed: asyncio.Condition = field(default_factory=asyncio.Condition)
+
+
+class InMemoryLockStore:
+    """Locks for a single process (asyncio); use `RedisLockStore` when several processes serve."""
+
+    def __init__(self) -> None:
+        self._queues: dict[str, _Queue] = {}
+
+    @contextlib.asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        *,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        lock_lifetime: float = DEFAULT_LOCK_LIFETIME,
+    ) -> AsyncIterator[TicketLock]:
+        """See `LockStore.lock`."""
+        loop = asyncio.get_running_loop()
+        queue = self._queues.setdefault(conversation_id, _Queue())
+        ticket = queue.next_ticket
+        queue.next_ticket += 1
+        queue.waiting.append(ticket)
+        give_up_at = loop.time() + wait_timeout
+        async with queue.changed:
+            try:
+                while True:
+                    now = loop.time()
+                    if queue.holder is not None and now >= queue.holder_deadline:
+                        logger.warning(
+                            "Lock of conversation '%s' (ticket %s) outlived its %.1f s lifetime; serving the next.",
+                            conversation_id, queue.holder, lock_lifetime,
+                        )
+                        queue.holder = None
+                    if queue.holder is None and queue.waiting[0] == ticket:
+                        queue.waiting.pop(0)
+                        queue.holder, queue.holder_deadline = ticket, now + lock_lifetime
+                        break
+                    if now >= give_up_at:
+                        raise _timeout(conversation_id, wait_timeout)
+                    timeout = give_up_at - now
+                    if queue.holder is not None:
+                        timeout = min(timeout, queue.holder_deadline - now)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(queue.changed.wait(), max(timeout, 0.0))
+            except BaseException:
+                # Timed out or cancelled while waiting: leave the line so the next can go.
+                queue.waiting.remove(ticket)
+                self._after_change(conversation_id, queue)
+                raise
+        try:
+            yield TicketLock(conversation_id, ticket, lock_lifetime, acquired_at=loop.time())
+        finally:
+            async with queue.changed:
+                if queue.holder == ticket:
+                    queue.holder = None
+                else:
+                    logger.warning("Lock of conversation '%s' expired before its holder finished.", conversation_id)
+                self._after_change(conversation_id, queue)
+
+    def _after_change(self, conversation_id: str, queue: _Queue) -> None:
+        queue.changed.notify_all()
+        if queue.holder is None and not queue.waiting and self._queues.get(conversation_id) is queue:
+            del self._queues[conversation_id]
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+def _timeout(conversation_id: str, wait_timeout: float) -> LockError:
+    return LockError(
+        f"Conversation '{conversation_id}' stayed locked for {wait_timeout:g} s.",
+        hint="Another message of this conversation is still being handled; retry, or raise the wait time.",
+    )
+
+
+def create_lock_store(endpoint_config: Mapping[str, Any] | Any | None, *, location: str | None = None) -> LockStore:
+    """Builds the lock store endpoints.yml's `lock_store:` asks for (in_memory by default, or redis).
+
+    `endpoint_config` is the section as a dict or as `bot.shared.endpoints.EndpointConfig`.
+    """
+    from bot.stores.tracker_store import endpoint_section
+
+    config, location = endpoint_section(endpoint_config, location)
+    store_type = str(config.get("type") or "in_memory").strip().lower()
+    if store_type in ("in_memory", "inmemory", "memory"):
+        return InMemoryLockStore()
+    if store_type == "redis":
+        from bot.stores.redis_lock_store import RedisLockStore
+
+        return RedisLockStore.from_endpoint(config, location=location)
+    raise InvalidEndpoints(
+        f"Unknown lock_store type '{config.get('type')}'.",
+        location=location,
+        hint="Use `type: in_memory` (one process) or `type: redis` (several processes).",
+    )

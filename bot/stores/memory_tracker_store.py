@@ -1,0 +1,48 @@
+"""Tracker store in a dict: for tests and throw-away shells (everything is lost on exit)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from bot.stores.tracker_store import serialise_event
+
+
+class InMemoryTrackerStore:
+    """Keeps each conversation's events (as JSON-equal copies) and where its latest session starts."""
+
+    def __init__(self) -> None:
+        self._events: dict[str, list[dict[str, Any]]] = {}
+        self._session_start: dict[str, int] = {}
+        self._last_event_at: dict[str, float] = {}
+
+    async def append_events(self, sender_id: str, events: Sequence[Mapping[str, Any]]) -> None:
+        """Appends copies of the events, so later changes by the caller do not rewrite history."""
+        stored = self._events.setdefault(sender_id, [])
+        for item in events:
+            # Stored as its JSON round trip, like the SQL store: later changes by the caller do not leak in.
+            data = json.loads(serialise_event(sender_id, item)[1])
+            if data["event"] == "session_started":
+                self._session_start[sender_id] = len(stored)
+            stored.append(data)
+        self._last_event_at[sender_id] = time.time()
+
+    async def get_events(self, sender_id: str, *, since_last_session_start: bool = True) -> list[dict[str, Any]]:
+        """Copies of the events, from the latest session start unless told otherwise."""
+        stored = self._events.get(sender_id, [])
+        start = self._session_start.get(sender_id, 0) if since_last_session_start else 0
+        return copy.deepcopy(stored[start:])
+
+    async def conversation_ids(self) -> list[str]:
+        """Sender ids, most recently active first."""
+        return sorted(self._events, key=lambda sender: self._last_event_at.get(sender, 0.0), reverse=True)
+
+    async def count_conversations(self) -> int:
+        """How many conversations are stored."""
+        return len(self._events)
+
+    async def close(self) -> None:
+        """Nothing to release."""

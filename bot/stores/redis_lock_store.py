@@ -1,0 +1,194 @@
+"""FIFO conversation locks shared by several processes through Redis.
+
+Per conversation three keys (one hash slot thanks to the `{id}` tag):
+- `<prefix>{id}:counter`  INCR hands out ticket numbers;
+- `<prefix>{id}:serving`  the ticket whose turn it is;
+- `<prefix>{id}:tickets`  sorted set ticket -> expiry (ms, Redis clock): a waiter's entry is
+  kept alive by its polling, the holder's runs out `lock_lifetime` after it got the lock.
+A ticket whose entry expired (holder or waiter crashed) is skipped by the next poll, so no
+dead process blocks a conversation. Every step is one Lua script, so it is atomic, and all
+times come from Redis' clock, so the processes' clocks do not matter.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from bot.shared.errors import InvalidEndpoints, MissingDependency
+from bot.stores.lock_store import (
+    DEFAULT_KEY_PREFIX,
+    DEFAULT_LOCK_LIFETIME,
+    DEFAULT_WAIT_TIMEOUT,
+    TicketLock,
+    _timeout,
+)
+
+logger = logging.getLogger(__name__)
+
+# A waiter that stops polling (its process died) loses its place after this long.
+WAITER_HEARTBEAT = 5.0
+_POLL_FIRST, _POLL_MAX = 0.005, 0.05
+
+_NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+_TOUCH = "for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[#ARGV]) end "
+
+# ARGV: waiter_ttl_ms, key_ttl_ms -> the new ticket number
+_ISSUE = _NOW + """
+local ticket = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[1]), ticket)
+if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ticket) end
+""" + _TOUCH + "return ticket"
+
+# ARGV: ticket, waiter_ttl_ms, lifetime_ms, key_ttl_ms -> 1 got it, 0 keep waiting, -1 ticket lost
+_ACQUIRE = _NOW + """
+local mine = tonumber(ARGV[1])
+local score = redis.call('ZSCORE', KEYS[3], mine)
+if (not score) or tonumber(score) <= now then
+  redis.call('ZREM', KEYS[3], mine)
+  return -1
+end
+local serving = tonumber(redis.call('GET', KEYS[2]) or mine)
+while serving < mine do
+  local s = redis.call('ZSCORE', KEYS[3], serving)
+  if s and tonumber(s) > now then break end
+  if s then redis.call('ZREM', KEYS[3], serving) end
+  serving = serving + 1
+end
+redis.call('SET', KEYS[2], serving)
+""" + _TOUCH + """
+if serving == mine then
+  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), mine)
+  return 1
+end
+if serving > mine then return -1 end
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), mine)
+return 0"""
+
+# ARGV: ticket, key_ttl_ms -> 1 if the lease was still valid, else 0
+_RELEASE = _NOW + """
+local mine = tonumber(ARGV[1])
+local score = redis.call('ZSCORE', KEYS[3], mine)
+redis.call('ZREM', KEYS[3], mine)
+local valid = 0
+if tonumber(redis.call('GET', KEYS[2]) or '0') == mine then
+  redis.call('SET', KEYS[2], mine + 1)
+  if score and tonumber(score) > now then valid = 1 end
+end
+""" + _TOUCH + "return valid"
+
+
+class RedisLockStore:
+    """Ticket locks in Redis (see the module docstring); safe across processes and machines."""
+
+    def __init__(
+        self, client: aioredis.Redis, *, key_prefix: str = DEFAULT_KEY_PREFIX, waiter_heartbeat: float = WAITER_HEARTBEAT
+    ) -> None:
+        """`waiter_heartbeat`: how long a waiter that stopped polling keeps its place in line."""
+        self.redis = client
+        self.waiter_heartbeat = waiter_heartbeat
+        self.key_prefix = key_prefix if key_prefix.endswith(":") else f"{key_prefix}:"
+        self._issue = client.register_script(_ISSUE)
+        self._acquire = client.register_script(_ACQUIRE)
+        self._release = client.register_script(_RELEASE)
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> RedisLockStore:
+        """A store on `redis://[:password@]host:port/db`; options as for the constructor."""
+        return cls(aioredis.Redis.from_url(url), **options)
+
+    @classmethod
+    def from_endpoint(cls, config: Mapping[str, Any], *, location: str | None = None) -> RedisLockStore:
+        """From endpoints.yml keys as Rasa reads them: url (host or redis:// URL), port, db, username,
+        password, use_ssl, key_prefix, socket_timeout."""
+        prefix = str(config.get("key_prefix") or "").strip()
+        if prefix and not prefix.replace("_", "").replace("-", "").isalnum():
+            raise InvalidEndpoints(
+                f"lock_store key_prefix '{prefix}' may only hold letters, digits, '_' and '-'.", location=location
+            )
+        key_prefix = f"{prefix}:{DEFAULT_KEY_PREFIX}" if prefix else DEFAULT_KEY_PREFIX
+        url = str(config.get("url") or config.get("host") or "localhost")
+        timeout = float(config.get("socket_timeout") or 10)
+        if "://" in url:
+            return cls(aioredis.Redis.from_url(url, socket_timeout=timeout), key_prefix=key_prefix)
+        try:
+            client = aioredis.Redis(
+                host=url,
+                port=int(config.get("port") or 6379),
+                db=int(config.get("db") or 0),
+                username=config.get("username"),
+                password=None if config.get("password") is None else str(config.get("password")),
+                ssl=bool(config.get("use_ssl", False)),
+                socket_timeout=timeout,
+            )
+        except (TypeError, ValueError) as error:
+            raise InvalidEndpoints(f"lock_store: {error}.", location=location) from error
+        return cls(client, key_prefix=key_prefix)
+
+    def _keys(self, conversation_id: str) -> list[str]:
+        base = f"{self.key_prefix}{{{conversation_id}}}"
+        return [f"{base}:counter", f"{base}:serving", f"{base}:tickets"]
+
+    @contextlib.asynccontextmanager
+    async def lock(
+        self,
+        conversation_id: str,
+        *,
+        wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+        lock_lifetime: float = DEFAULT_LOCK_LIFETIME,
+    ) -> AsyncIterator[TicketLock]:
+        """See `LockStore.lock`."""
+        keys = self._keys(conversation_id)
+        lifetime_ms = max(1, int(lock_lifetime * 1000))
+        waiter_ms = max(1, int(min(self.waiter_heartbeat, lock_lifetime) * 1000))
+        key_ttl_ms = int((max(lock_lifetime, wait_timeout) + 60) * 1000)
+        give_up_at = time.monotonic() + wait_timeout
+        ticket = await self._call(self._issue, keys, [waiter_ms, key_ttl_ms])
+        try:
+            pause = _POLL_FIRST
+            while True:
+                state = await self._call(self._acquire, keys, [ticket, waiter_ms, lifetime_ms, key_ttl_ms])
+                if state == 1:
+                    break
+                if time.monotonic() >= give_up_at:
+                    raise _timeout(conversation_id, wait_timeout)
+                if state == -1:
+                    # Our place expired (this process stalled longer than the heartbeat): queue again.
+                    logger.warning("Lost lock ticket %s of conversation '%s'; queueing again.", ticket, conversation_id)
+                    ticket = await self._call(self._issue, keys, [waiter_ms, key_ttl_ms])
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, _POLL_MAX)
+        except BaseException:
+            # Leave the line (also on cancellation) so the tickets behind us are not held up.
+            with contextlib.suppress(RedisError, OSError):
+                await asyncio.shield(self._call(self._release, keys, [ticket, key_ttl_ms]))
+            raise
+        try:
+            yield TicketLock(conversation_id, ticket, lock_lifetime, acquired_at=time.time())
+        finally:
+            valid = await asyncio.shield(self._call(self._release, keys, [ticket, key_ttl_ms]))
+            if not valid:
+                logger.warning(
+                    "Lock of conversation '%s' (ticket %s) outlived its %.1f s lifetime; others may have run meanwhile.",
+                    conversation_id, ticket, lock_lifetime,
+                )
+
+    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> int:
+        try:
+            return int(await script(keys=keys, args=args))
+        except (RedisError, OSError) as error:
+            raise MissingDependency(
+                f"The Redis lock store cannot reach Redis: {error}",
+                hint="Check that Redis runs and endpoints.yml's lock_store url/port/password are right.",
+            ) from error
+
+    async def close(self) -> None:
+        """Closes the Redis connection pool."""
+        await self.redis.aclose()

@@ -1,0 +1,81 @@
+"""The `bot` command as a user runs it: train, parse, shell, test, data validate."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def bot(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli.main", *args], cwd=cwd, input=stdin,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def trained_bot(tmp_path_factory):
+    shared = REPO.parent / "shared" / "rasa-bots" / "form-01-actions"
+    project = tmp_path_factory.mktemp("cli") / "form-01"
+    shutil.copytree(shared, project)
+    result = bot("train", cwd=project)
+    assert result.returncode == 0, result.stderr
+    return project
+
+
+def test_train_writes_an_archive_and_skips_when_nothing_changed(trained_bot):
+    archives = list((trained_bot / "models").glob("*.tar.gz"))
+    assert len(archives) == 1
+    again = bot("train", cwd=trained_bot)
+    assert again.returncode == 0 and "Nothing changed" in again.stderr
+    assert len(list((trained_bot / "models").glob("*.tar.gz"))) == 1
+
+
+def test_parse_prints_rasa_parse_json(trained_bot):
+    result = bot("parse", "hello there", cwd=trained_bot)
+    assert result.returncode == 0, result.stderr
+    parsed = json.loads(result.stdout)
+    assert parsed["intent"]["name"] == "greet"
+    assert parsed["intent_ranking"][0]["name"] == "greet"
+    assert {"text", "intent", "entities", "intent_ranking"} <= set(parsed)
+
+
+def test_shell_holds_a_conversation(trained_bot):
+    result = bot("shell", "--explain", cwd=trained_bot, stdin="hello\nI am sad\n")
+    assert result.returncode == 0, result.stderr
+    assert "Hey! How are you?" in result.stdout
+    assert "Here is something to cheer you up" in result.stdout
+    assert "utter_greet by" in result.stderr  # --explain names the deciding policy
+
+
+def test_test_command_reports_like_rasa(trained_bot):
+    result = bot("test", cwd=trained_bot)
+    assert result.returncode == 0, result.stderr
+    assert "Stories: 7/7" in result.stdout and "Actions: 35/35" in result.stdout
+    report = json.loads((trained_bot / "results" / "story_report.json").read_text())
+    assert report["conversation_accuracy"]["correct"] == 7
+
+
+def test_validate_names_file_and_line(trained_bot):
+    stories = trained_bot / "data" / "stories.yml"
+    stories.write_text(stories.read_text() + "\n- story: broken\n  steps:\n  - intent: greet\n  - action: utter_nope\n")
+    result = bot("data", "validate", cwd=trained_bot)
+    assert result.returncode == 1
+    assert "utter_nope" in result.stdout and "data/stories.yml:" in result.stdout
+
+
+def test_user_errors_are_printed_without_traceback(tmp_path):
+    (tmp_path / "config.yml").write_text("language: en\npipeline:\n- name: DIETClasifier\n")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "nlu.yml").write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n')
+    result = bot("train", "--nlu", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "did you mean 'DIETClassifier'" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,66 @@
+"""Fixtures for the example assistant's tests: the parcel service on a free port, rasa_sdk trackers."""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+# `services` is not an installed package (it is the example's stand-in, run with python -m from the repo).
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from rasa_sdk import Tracker  # noqa: E402
+
+from actions import common  # noqa: E402
+from services.parcel_service import create_server  # noqa: E402
+
+
+@pytest.fixture
+def parcel_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The parcel service in a thread on a free port, with a fresh SQLite file; PARCEL_SERVICE_URL points to it."""
+    server = create_server("127.0.0.1", 0, tmp_path / "parcels.sqlite3")
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    monkeypatch.setenv("PARCEL_SERVICE_URL", url)
+    yield url
+    server.shutdown()
+    server.server_close()
+    server.store.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[Any]:
+    """Call with a datetime to freeze the actions' clock (actions.common.now)."""
+
+    def freeze(moment: datetime) -> None:
+        common.clock = lambda: moment
+
+    yield freeze
+    common.clock = None
+
+
+def make_tracker(*, language: str | None = "de", text: str = "", intent: str = "greet",
+                 entities: list[dict[str, Any]] | None = None, slots: dict[str, Any] | None = None,
+                 active_loop: str | None = None) -> Tracker:
+    """A rasa_sdk Tracker as the action server would receive it after one user message."""
+    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": entities or []}
+    all_slots = {"language": language, **(slots or {})}
+    events = [{"event": "user", "text": text, "parse_data": latest}]
+    events += [{"event": "slot", "name": k, "value": v} for k, v in (slots or {}).items()]
+    return Tracker("test", all_slots, latest, events, False, None,
+                   {"name": active_loop} if active_loop else {}, "action_listen")
+
+
+@pytest.fixture
+def tracker_factory() -> Any:
+    """`make_tracker` as a fixture (test modules cannot import conftest under --import-mode=importlib)."""
+    return make_tracker

@@ -1,0 +1,1 @@
+"""Custom actions of the multi-process test project."""

@@ -1,0 +1,1 @@
+"""Custom actions of the tiny test project."""

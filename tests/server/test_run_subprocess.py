@@ -1,0 +1,108 @@
+"""`bot run` as users start it: a real process on a loopback port, real HTTP, SIGTERM to stop.
+
+Also checks graceful shutdown: a message still being handled when SIGTERM arrives is answered,
+and its events are in the tracker store afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "subprocess-token"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _command() -> list[str]:
+    """`bot run` through the CLI entry point once it is registered there, else the command module."""
+    from bot.cli.main import app as cli
+
+    registered = any(command.name == "run" for command in cli.registered_commands)
+    return [sys.executable, "-m", "bot.cli.main", "run"] if registered else [sys.executable, "-m", "bot.cli.run"]
+
+
+def _wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 60.0) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise AssertionError(f"bot run exited with {process.returncode}: {process.stderr.read()}")
+        try:
+            if httpx.get(f"{base}/health", timeout=1.0).status_code == 200:
+                return time.perf_counter() - started
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("bot run did not become healthy")
+
+
+def test_bot_run_serves_and_stops_gracefully(tiny_project: Path) -> None:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "SLOW_ACTION_SECONDS": "2"}
+    process = subprocess.Popen(
+        [*_command(), "--model", "models", "--port", str(port), "--project-dir", str(tiny_project),
+         "--auth-token", TOKEN, "--log-format", "json", "--graceful-shutdown-timeout", "10"],
+        cwd=tiny_project, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        startup = _wait_until_healthy(base, process)
+        print(f"bot run answered /health after {startup:.1f} s")
+        reply = httpx.post(f"{base}/webhooks/rest/webhook", json={"sender": "sub", "message": "hello"}, timeout=10)
+        assert reply.status_code == 200
+        assert reply.json()[0]["text"] == "Hey! How are you?"
+        assert httpx.get(f"{base}/status", timeout=5).status_code == 401
+        assert httpx.get(f"{base}/status", params={"token": TOKEN}, timeout=5).status_code == 200
+
+        # A message whose custom action takes 2 s; SIGTERM arrives while it runs.
+        result: dict = {}
+
+        def slow_message() -> None:
+            result["response"] = httpx.post(f"{base}/webhooks/rest/webhook",
+                                            json={"sender": "slow", "message": "please wait"}, timeout=20)
+
+        sender = threading.Thread(target=slow_message)
+        sender.start()
+        time.sleep(0.8)
+        process.send_signal(signal.SIGTERM)
+        sender.join(20)
+        assert process.wait(20) == 0
+        response = result["response"]
+        assert response.status_code == 200, response.text
+        assert response.json() == [{"recipient_id": "slow", "text": "done waiting"}]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    stderr = process.stderr.read()
+    assert '"event": "message_handled"' in stderr  # --log-format json: one line per message
+
+    events = asyncio.run(_stored_events(tiny_project / ".bot" / "tracker.db", "slow"))
+    assert "done waiting" in [e.get("text") for e in events if e["event"] == "bot"]
+    assert [e["name"] for e in events if e["event"] == "action"][-2:] == ["action_slow", "action_listen"]
+
+
+async def _stored_events(database: Path, sender_id: str) -> list[dict]:
+    from bot.stores.sql_tracker_store import SQLTrackerStore
+    from bot.stores.tracker_store import sqlite_url
+
+    store = SQLTrackerStore(sqlite_url(database))
+    try:
+        return await store.get_events(sender_id)
+    finally:
+        await store.close()

@@ -1,0 +1,205 @@
+"""Tracker stores: append-only logs read from the latest session start, in memory, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from bot.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from bot.shared.errors import BotError
+from bot.stores import InMemoryTrackerStore, TrackerStore
+from bot.stores.sql_tracker_store import SQLTrackerStore
+
+WORKER = Path(__file__).with_name("_worker.py")
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def store(request, tmp_path):
+    if request.param == "memory":
+        made: TrackerStore = InMemoryTrackerStore()
+    elif request.param == "sqlite":
+        made = SQLTrackerStore(f"sqlite+aiosqlite:///{tmp_path / 'tracker.db'}")
+    else:
+        made = SQLTrackerStore(
+            request.getfixturevalue("postgres_url"), schema=request.getfixturevalue("postgres_schema")
+        )
+    yield made
+    await made.close()
+
+
+def session_start() -> list[dict]:
+    return [ActionExecuted("action_session_start").as_dict(), SessionStarted().as_dict()]
+
+
+async def test_append_and_read_back_in_order(store: TrackerStore) -> None:
+    assert isinstance(store, TrackerStore)
+    assert await store.get_events("nobody") == []
+    first = [*session_start(), UserUttered("hi", {"intent": {"name": "greet"}}).as_dict()]
+    await store.append_events("alice", first)
+    await store.append_events("alice", [ActionExecuted("utter_greet").as_dict(), SlotSet("x", {"a": [1]})])
+    events = await store.get_events("alice")
+    # From the session_started event on, like Rasa (the action_session_start before it is history).
+    assert [e["event"] for e in events] == ["session_started", "user", "action", "slot"]
+    assert events[1]["parse_data"]["intent"]["name"] == "greet"
+    assert events[3] == {"event": "slot", "timestamp": events[3]["timestamp"], "name": "x", "value": {"a": [1]}}
+    assert len(await store.get_events("alice", since_last_session_start=False)) == 5
+
+
+async def test_reads_start_at_the_latest_session(store: TrackerStore) -> None:
+    await store.append_events("bob", [*session_start(), SlotSet("n", 1).as_dict()])
+    await store.append_events("bob", [SlotSet("n", 2).as_dict(), *session_start(), SlotSet("n", 3).as_dict()])
+    assert [e.get("value") for e in await store.get_events("bob")] == [None, 3]
+    await store.append_events("bob", [*session_start()])
+    assert [e["event"] for e in await store.get_events("bob")] == ["session_started"]
+    everything = await store.get_events("bob", since_last_session_start=False)
+    assert [e.get("value") for e in everything if e["event"] == "slot"] == [1, 2, 3]
+    # a conversation without any session start is read whole
+    await store.append_events("carol", [SlotSet("n", 1).as_dict(), SlotSet("n", 2).as_dict()])
+    assert len(await store.get_events("carol")) == 2
+
+
+async def test_append_only_callers_cannot_rewrite_history(store: TrackerStore) -> None:
+    event = SlotSet("k", "v").as_dict()
+    await store.append_events("dave", [event])
+    event["value"] = "changed"
+    read = await store.get_events("dave")
+    read[0]["value"] = "changed too"
+    assert (await store.get_events("dave"))[0]["value"] == "v"
+
+
+async def test_conversation_ids_and_count(store: TrackerStore) -> None:
+    assert await store.count_conversations() == 0
+    for sender in ("a", "b", "c"):
+        await store.append_events(sender, [SlotSet("x", sender).as_dict()])
+    await store.append_events("a", [SlotSet("x", 2).as_dict()])
+    assert sorted(await store.conversation_ids()) == ["a", "b", "c"]
+    assert await store.count_conversations() == 3
+
+
+async def test_bad_events_are_refused(store: TrackerStore) -> None:
+    with pytest.raises(BotError, match='"event" key'):
+        await store.append_events("e", [{"name": "x"}])
+    with pytest.raises(BotError):
+        await store.append_events("e", [{"event": "slot", "name": "x", "value": object()}])
+
+
+async def test_accepts_event_objects(store: TrackerStore) -> None:
+    await store.append_events("f", [SlotSet("x", 1), SessionStarted()])  # type: ignore[list-item]
+    assert [e["event"] for e in await store.get_events("f")] == ["session_started"]
+
+
+async def _long_conversation(store: SQLTrackerStore) -> None:
+    batch = [SlotSet("n", i).as_dict() for i in range(9_990)]
+    await store.append_events("long", [*session_start(), *batch])
+    await store.append_events("long", [*session_start(), *(SlotSet("n", i).as_dict() for i in range(6))])
+
+
+def _capture_sql(store: SQLTrackerStore) -> list[tuple[str, object]]:
+    seen: list[tuple[str, object]] = []
+    sa.event.listen(
+        store._engine.sync_engine,  # type: ignore[union-attr]
+        "before_cursor_execute",
+        lambda conn, cursor, statement, params, context, many: seen.append((statement, params)),
+    )
+    return seen
+
+
+async def test_ten_thousand_events_sqlite_reads_only_the_last_session(tmp_path) -> None:
+    store = SQLTrackerStore(f"sqlite+aiosqlite:///{tmp_path / 'long.db'}")
+    await _long_conversation(store)
+    seen = _capture_sql(store)
+    events = await store.get_events("long")
+    assert [e.get("value") for e in events] == [None, 0, 1, 2, 3, 4, 5]
+    assert len(await store.get_events("long", since_last_session_start=False)) == 10_000
+    # The query is an index range from the stored session start, not a scan of 10,000 rows.
+    statement, params = next((sql, p) for sql, p in seen if sql.lstrip().upper().startswith("SELECT"))
+    async with store._engine.connect() as conn:  # type: ignore[union-attr]
+        plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)).fetchall()
+    details = " | ".join(str(row[-1]) for row in plan)
+    assert "SCAN events" not in details, details
+    assert "USING INDEX sqlite_autoindex_events_1 (sender_id=? AND seq>?)" in details, details
+    await store.close()
+
+
+@pytest.mark.postgres
+async def test_ten_thousand_events_postgres(postgres_store: SQLTrackerStore) -> None:
+    await _long_conversation(postgres_store)
+    events = await postgres_store.get_events("long")
+    assert [e.get("value") for e in events] == [None, 0, 1, 2, 3, 4, 5]
+    assert len(await postgres_store.get_events("long", since_last_session_start=False)) == 10_000
+    async with postgres_store._engine.connect() as conn:  # type: ignore[union-attr]
+        row = (await conn.execute(sa.text("SELECT session_start_seq, last_seq FROM conversations"))).one()
+    assert tuple(row) == (9_994, 10_000)
+
+
+def _run_appenders(url: str, schema: str | None, count: int, barrier: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, str(WORKER), "append",
+             json.dumps({"url": url, "schema": schema, "sender": "shared", "tag": tag, "count": count,
+                         "barrier": str(barrier), "parties": 2})],
+            env=env, stderr=subprocess.PIPE, text=True,
+        )
+        for tag in ("p1", "p2")
+    ]
+    for proc in procs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+
+
+async def _check_appenders(store: SQLTrackerStore, count: int) -> None:
+    events = await store.get_events("shared", since_last_session_start=False)
+    assert len(events) == 2 * count
+    for tag in ("p1", "p2"):
+        assert [e["value"] for e in events if e["name"] == tag] == list(range(count))
+    async with store._engine.connect() as conn:  # type: ignore[union-attr]
+        seqs = [s for (s,) in await conn.execute(sa.text("SELECT seq FROM events ORDER BY seq"))]
+    assert seqs == list(range(1, 2 * count + 1))
+    # Both really ran at once: their events interleave.
+    names = [e["name"] for e in events]
+    assert names != sorted(names)
+
+
+async def test_two_processes_append_to_one_conversation_sqlite(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    _run_appenders(url, None, 150, tmp_path / "barrier")
+    store = SQLTrackerStore(url)
+    await _check_appenders(store, 150)
+    await store.close()
+
+
+@pytest.mark.postgres
+async def test_two_processes_append_to_one_conversation_postgres(postgres_url, postgres_schema, tmp_path) -> None:
+    store = SQLTrackerStore(postgres_url, schema=postgres_schema)
+    await store.count_conversations()  # create the schema before the workers race
+    _run_appenders(postgres_url, postgres_schema, 150, tmp_path / "barrier")
+    await _check_appenders(store, 150)
+    await store.close()
+
+
+async def test_migrations_run_once_and_record_their_version(tmp_path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    for _ in range(2):
+        store = SQLTrackerStore(url)
+        await store.append_events("x", [SlotSet("a", 1).as_dict()])
+        async with store._engine.connect() as conn:  # type: ignore[union-attr]
+            versions = (await conn.execute(sa.text("SELECT version_num FROM bot_tracker_store_version"))).all()
+        await store.close()
+        assert versions == [("0001",)]
+    store = SQLTrackerStore(url)
+    assert len(await store.get_events("x")) == 2
+    await store.close()
+
+
+async def test_unreachable_database_is_a_clear_error() -> None:
+    store = SQLTrackerStore("postgresql+asyncpg://nobody@127.0.0.1:1/nothing")
+    with pytest.raises(BotError, match="Cannot open the tracker store database"):
+        await store.count_conversations()
