@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import json
 import logging
-import pickle
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
 from pydantic import Field, field_validator
 
 from bot.nlu.component import Component, ComponentConfig
+from bot.nlu.featurizers.ngrams import char_wb_ngrams
 from bot.shared.errors import InvalidModel
 from bot.shared.nlu.constants import LANGUAGE, METADATA, TEXT
 from bot.shared.nlu.message import Message
@@ -32,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["LanguageDetector", "LanguageDetectorConfig", "language_label"]
 
-_MODEL_FILE = "language_model.pkl"
+_MODEL_FILE = "language_model.npz"
 _META_FILE = "language_detector.json"
 # Tracking numbers, order ids, zip codes and prices say nothing about the language; a token
 # with a digit in it is removed so "JJD000390007812345" alone does not tip the scale.
@@ -99,6 +101,64 @@ def _normalise(text: str) -> str:
     return " ".join(_DIGIT_TOKEN.sub(" ", text.lower()).split())
 
 
+def _ngrams(text: str) -> list[str]:
+    return char_wb_ngrams(_normalise(text), 1, 4)
+
+
+@dataclass
+class _NgramLogisticModel:
+    """Sublinear TF-IDF over character n-grams into logistic regression, as plain arrays.
+
+    Fitted with scikit-learn, applied with numpy: loading it imports no scikit-learn (fast start-up)
+    and the archive holds no pickle.
+    """
+
+    vocabulary: dict[str, int]
+    idf: np.ndarray  # [V]
+    coef: np.ndarray  # [1, V] for two classes, else [classes, V]
+    intercept: np.ndarray
+    classes: list[str]
+
+    @classmethod
+    def fit(cls, texts: list[str], labels: list[str]) -> _NgramLogisticModel:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        vectorizer = TfidfVectorizer(analyzer=_ngrams, sublinear_tf=True, min_df=1)
+        # Balanced weights: a language with fewer examples must not lose every short message.
+        classifier = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
+        classifier.fit(vectorizer.fit_transform(texts), labels)
+        return cls({term: int(i) for term, i in vectorizer.vocabulary_.items()},
+                   vectorizer.idf_.astype(np.float64), classifier.coef_.astype(np.float64),
+                   classifier.intercept_.astype(np.float64), [str(c) for c in classifier.classes_])
+
+    def predict_proba(self, text: str) -> np.ndarray:
+        counts = Counter(i for gram in _ngrams(text) if (i := self.vocabulary.get(gram)) is not None)
+        columns = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        values = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * self.idf[columns]
+        norm = np.linalg.norm(values)
+        if norm > 0:
+            values /= norm
+        scores = self.coef[:, columns] @ values + self.intercept
+        if len(self.classes) == 2:
+            positive = 1.0 / (1.0 + np.exp(-scores[0]))
+            return np.array([1.0 - positive, positive])
+        scores = np.exp(scores - scores.max())
+        return scores / scores.sum()
+
+    def save(self, path: Path) -> None:
+        terms = json.dumps(sorted(self.vocabulary, key=self.vocabulary.__getitem__), ensure_ascii=False)
+        np.savez(path, terms=np.array(terms), idf=self.idf, coef=self.coef, intercept=self.intercept,
+                 classes=np.array(self.classes))
+
+    @classmethod
+    def load(cls, path: Path) -> _NgramLogisticModel:
+        with np.load(path, allow_pickle=False) as data:
+            terms = json.loads(str(data["terms"]))
+            return cls({term: i for i, term in enumerate(terms)}, data["idf"], data["coef"], data["intercept"],
+                       [str(c) for c in data["classes"]])
+
+
 class LanguageDetector(Component):
     """Detects the language of each message from character n-grams, trained on labelled examples."""
 
@@ -108,7 +168,7 @@ class LanguageDetector(Component):
 
     def __init__(self, config: ComponentConfig) -> None:
         super().__init__(config)
-        self._model: Any = None  # sklearn Pipeline; None when there is nothing to tell apart
+        self._model: _NgramLogisticModel | None = None  # None when there is nothing to tell apart
         self._languages: list[str] = []
         self._default: str | None = config.default_language  # type: ignore[attr-defined]
 
@@ -153,22 +213,7 @@ class LanguageDetector(Component):
             if self._default and self._default not in self._languages:
                 self._languages.append(self._default)
             return
-        self._model = self._fit([text for text, _ in pairs], [label for _, label in pairs])
-
-    @staticmethod
-    def _fit(texts: list[str], labels: list[str]) -> Any:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
-        from sklearn.pipeline import make_pipeline
-
-        vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(1, 4), preprocessor=_normalise, sublinear_tf=True, min_df=1
-        )
-        # Balanced weights: a language with fewer examples must not lose every short message.
-        classifier = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
-        model = make_pipeline(vectorizer, classifier)
-        model.fit(texts, labels)
-        return model
+        self._model = _NgramLogisticModel.fit([text for text, _ in pairs], [label for _, label in pairs])
 
     def detect(self, text: str) -> dict[str, Any]:
         """{"name": language, "confidence": probability}; the default language when unsure."""
@@ -177,8 +222,8 @@ class LanguageDetector(Component):
         if not _normalise(text):
             # Only digits/ids (or nothing): no evidence either way.
             return {"name": self._default, "confidence": 0.0}
-        probabilities = self._model.predict_proba([text])[0]
-        classes = [str(name) for name in self._model.classes_]
+        probabilities = self._model.predict_proba(text)
+        classes = self._model.classes
         best = int(probabilities.argmax())
         if probabilities[best] >= self.config.threshold or self._default is None:
             return {"name": classes[best], "confidence": float(probabilities[best])}
@@ -199,8 +244,7 @@ class LanguageDetector(Component):
         meta = {"languages": self._languages, "default_language": self._default, "has_model": self._model is not None}
         (directory / _META_FILE).write_text(json.dumps(meta), encoding="utf-8")
         if self._model is not None:
-            with open(directory / _MODEL_FILE, "wb") as file:
-                pickle.dump(self._model, file)
+            self._model.save(directory / _MODEL_FILE)
 
     @classmethod
     def load(cls, config: ComponentConfig, directory: Path) -> LanguageDetector:
@@ -215,6 +259,8 @@ class LanguageDetector(Component):
         # An option given at load time wins, so the default can be changed without retraining.
         component._default = config.default_language or meta["default_language"]  # type: ignore[attr-defined]
         if meta["has_model"]:
-            with open(directory / _MODEL_FILE, "rb") as file:
-                component._model = pickle.load(file)
+            if not (directory / _MODEL_FILE).exists():  # e.g. an archive from before the npz format
+                raise InvalidModel(f"LanguageDetector: {directory / _MODEL_FILE} is missing",
+                                   hint="retrain the model with `bot train --force`")
+            component._model = _NgramLogisticModel.load(directory / _MODEL_FILE)
         return component

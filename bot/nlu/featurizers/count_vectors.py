@@ -26,9 +26,9 @@ from typing import Any, ClassVar, Literal
 
 import numpy as np
 import scipy.sparse
-from sklearn.feature_extraction.text import CountVectorizer
 
 from bot.nlu.component import Component, ComponentConfig
+from bot.nlu.featurizers.ngrams import build_analyzer
 from bot.shared.errors import InvalidConfig
 from bot.shared.nlu.constants import RESPONSE, SENTENCE, SEQUENCE, TEXT
 from bot.shared.nlu.message import Features, Message
@@ -97,7 +97,9 @@ class CountVectorsFeaturizer(Component):
         self._token_cache: dict[int, dict[str, list[int]]] = {}
 
     # --- vocabulary ---------------------------------------------------------------------
-    def _vectorizer(self, vocabulary: dict[str, int] | None = None) -> CountVectorizer:
+    def _vectorizer(self) -> Any:
+        from sklearn.feature_extraction.text import CountVectorizer  # training only: parsing needs no sklearn
+
         cfg = self.config
         return CountVectorizer(
             analyzer=cfg.analyzer,
@@ -109,14 +111,18 @@ class CountVectorsFeaturizer(Component):
             lowercase=cfg.lowercase,
             stop_words=cfg.stop_words if cfg.analyzer == "word" else None,
             strip_accents=cfg.strip_accents,
-            vocabulary=vocabulary,
         )
 
     @property
     def analyzer(self) -> Callable[[str], list[str]]:
-        """sklearn's analyzer for these options (preprocess, tokenize, stop words, n-grams)."""
+        """The analyzer sklearn would build for these options (preprocess, tokenize, stop words, n-grams)."""
         if self._analyzer is None:
-            self._analyzer = self._vectorizer().build_analyzer()
+            cfg = self.config
+            self._analyzer = build_analyzer(
+                cfg.analyzer, ngram_range=(cfg.min_ngram, cfg.max_ngram), lowercase=cfg.lowercase,
+                strip_accents=cfg.strip_accents, token_pattern=_WORD_PATTERN,
+                stop_words=cfg.stop_words if cfg.analyzer == "word" else None,
+            )
         return self._analyzer
 
     def _fit(self, texts: list[str]) -> dict[str, int]:

@@ -197,3 +197,37 @@ def test_bad_options_name_the_step(options: dict) -> None:
 
 def test_registered_under_its_rasa_name() -> None:
     assert component_class("LanguageDetector") is LanguageDetector
+
+
+def test_numpy_inference_matches_scikit_learn(detector: LanguageDetector, example_data: TrainingData) -> None:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from bot.nlu.classifiers.language_detector import _ngrams
+
+    pairs = [(m.text, language_label(m)) for m in example_data.training_examples if m.text and language_label(m)]
+    texts, labels = [t for t, _ in pairs], [label for _, label in pairs]
+    vectorizer = TfidfVectorizer(analyzer=_ngrams, sublinear_tf=True)
+    classifier = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced")
+    classifier.fit(vectorizer.fit_transform(texts + [t for t, _ in _response_pairs(example_data)]),
+                   labels + [label for _, label in _response_pairs(example_data)])
+    probe = ["Wann habt ihr am Samstag offen?", "where is my parcel", "ok", "Danke!", "JJD0003 bitte", "merci"]
+    expected = classifier.predict_proba(vectorizer.transform(probe))
+    model = detector._model
+    assert model is not None and model.classes == list(classifier.classes_)
+    for text, row in zip(probe, expected, strict=True):
+        assert model.predict_proba(text) == pytest.approx(row, abs=1e-6), text
+
+
+def _response_pairs(data: TrainingData) -> list[tuple[str, str]]:
+    from bot.nlu.classifiers.language_detector import _response_texts
+
+    return _response_texts(data)
+
+
+def test_saved_model_is_plain_arrays(detector: LanguageDetector, tmp_path: Path) -> None:
+    detector.persist(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["language_detector.json", "language_model.npz"]
+    loaded = LanguageDetector.load(detector.config, tmp_path)  # np.load refuses pickles
+    for text in ("Guten Morgen", "good morning", "JJD000390007812345"):
+        assert loaded.detect(text) == detector.detect(text)
