@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 LANGUAGE_SLOT = "language"
 LANGUAGE_MIN_CONFIDENCE = 0.6  # the LanguageDetector's default threshold
 DEFAULT_MAX_PREDICTIONS = 10
+TRACKER_CACHE_SIZE = 1000  # conversations whose tracker stays in memory between messages
 
 
 class ConversationOwnership(Protocol):
@@ -73,23 +75,26 @@ class MessageProcessor:
         self.ownership = ownership
         self.listeners = list(listeners)
         self.max_number_of_predictions = max_number_of_predictions
+        # sender -> (stored seq, tracker as stored): the next message reads only what is newer,
+        # usually nothing, instead of reading and replaying the session (see _tracker_for_update).
+        self._trackers: OrderedDict[str, tuple[int, DialogueStateTracker]] = OrderedDict()
 
     # -- public entry points ---------------------------------------------------------------------
     async def handle_message(self, message: UserMessage) -> list[dict[str, Any]]:
         """Processes one user message; returns the bot's replies in the REST channel's shape."""
         async with self.lock_store.lock(message.sender_id):
-            tracker = await self.fetch_tracker(message.sender_id)
+            tracker, seq = await self._tracker_for_update(message.sender_id)
             stored = len(tracker.events)
             await self._start_session_if_due(tracker, message)
             parse_data = message.parse_data or await self.parse_message(message.text or "", message.metadata)
             self._log_user_message(tracker, message, parse_data)
             if self.ownership is not None and await self.ownership.is_owned_by_human(message.sender_id):
-                await self._save(tracker, stored)  # a person answers; the bot only keeps the record
+                await self._save(tracker, stored, seq)  # a person answers; the bot only keeps the record
                 return []
             await self._extract_slots(tracker, message.input_channel)
             await self._predict_and_run(tracker, message.input_channel)
             new_events = tracker.events[stored:]
-            await self._save(tracker, stored)
+            await self._save(tracker, stored, seq)
         return self._replies(new_events, message.sender_id)
 
     async def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, Any] | None = None,
@@ -108,14 +113,14 @@ class MessageProcessor:
             raise BotError(f"action '{action_name}' is not in the domain",
                            hint="list it under 'actions:' in domain.yml and retrain")
         async with self.lock_store.lock(sender_id):
-            tracker = await self.fetch_tracker(sender_id)
+            tracker, seq = await self._tracker_for_update(sender_id)
             stored = len(tracker.events)
             await self._start_session_if_due(tracker, None)
             prediction = PolicyPrediction([], policy or "api", 0)
             if await self._run_action(self._action(action_name), tracker, prediction, input_channel, confidence):
                 await self._predict_and_run(tracker, input_channel)
             new_events = tracker.events[stored:]
-            await self._save(tracker, stored)
+            await self._save(tracker, stored, seq)
         return self._replies(new_events, sender_id)
 
     async def parse_message(self, text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -131,6 +136,23 @@ class MessageProcessor:
         """The conversation from its latest session start (older sessions stay stored, unread)."""
         events = await self.tracker_store.get_events(sender_id, since_last_session_start=True)
         return DialogueStateTracker.from_dicts(sender_id, events, self.domain)
+
+    async def _tracker_for_update(self, sender_id: str) -> tuple[DialogueStateTracker, int]:
+        """The conversation's tracker and its stored seq, for a caller holding the conversation's lock.
+
+        A tracker kept from the last message is brought up to date with whatever another process
+        (or the API) appended since; it is taken out of the cache until `_save` puts it back, so a
+        turn that fails half-way never leaves unsaved events in memory.
+        """
+        cached = self._trackers.pop(sender_id, None)
+        if cached is not None:
+            seq, tracker = cached
+            newer, last = await self.tracker_store.read_since(sender_id, seq)
+            if last == seq + len(newer) and not any(e.get("event") == "session_started" for e in newer):
+                tracker.update_with_events([Event.from_dict(e) for e in newer])
+                return tracker, last
+        events, last = await self.tracker_store.read_since(sender_id, None)
+        return DialogueStateTracker.from_dicts(sender_id, events, self.domain), last
 
     async def fetch_full_tracker(self, sender_id: str) -> DialogueStateTracker:
         events = await self.tracker_store.get_events(sender_id, since_last_session_start=False)
@@ -149,23 +171,23 @@ class MessageProcessor:
     async def log_message(self, message: UserMessage) -> DialogueStateTracker:
         """Stores a user message (parsed, slots extracted) without predicting actions (HTTP API)."""
         async with self.lock_store.lock(message.sender_id):
-            tracker = await self.fetch_tracker(message.sender_id)
+            tracker, seq = await self._tracker_for_update(message.sender_id)
             stored = len(tracker.events)
             await self._start_session_if_due(tracker, message)
             parse_data = message.parse_data or await self.parse_message(message.text or "", message.metadata)
             self._log_user_message(tracker, message, parse_data)
             await self._extract_slots(tracker, message.input_channel)
-            await self._save(tracker, stored)
-        return tracker
+            await self._save(tracker, stored, seq)
+        return tracker.copy()
 
     async def append_events(self, sender_id: str, events: Sequence[Event]) -> DialogueStateTracker:
         """Appends events to a conversation as given (HTTP API); listeners hear them as usual."""
         async with self.lock_store.lock(sender_id):
-            tracker = await self.fetch_tracker(sender_id)
+            tracker, seq = await self._tracker_for_update(sender_id)
             stored = len(tracker.events)
             tracker.update_with_events(list(events))
-            await self._save(tracker, stored)
-        return tracker
+            await self._save(tracker, stored, seq)
+        return tracker.copy()
 
     # -- steps -----------------------------------------------------------------------------------
     async def _start_session_if_due(self, tracker: DialogueStateTracker, message: UserMessage | None) -> None:
@@ -261,11 +283,18 @@ class MessageProcessor:
     def _context(self, channel: str | None) -> ActionContext:
         return ActionContext(self.domain, self.action_executor, channel)
 
-    async def _save(self, tracker: DialogueStateTracker, stored: int) -> None:
+    async def _save(self, tracker: DialogueStateTracker, stored: int, seq: int) -> None:
+        """Appends the events after index `stored` and keeps the tracker for the conversation's next turn."""
         new_events = tracker.events[stored:]
+        if new_events:
+            seq = await self.tracker_store.append_events(tracker.sender_id, [e.as_dict() for e in new_events])
+        # After a session start the stored view begins there; the next turn reads it back instead.
+        if not any(isinstance(e, SessionStarted) for e in new_events):
+            self._trackers[tracker.sender_id] = (seq, tracker)
+            if len(self._trackers) > TRACKER_CACHE_SIZE:
+                self._trackers.popitem(last=False)
         if not new_events:
             return
-        await self.tracker_store.append_events(tracker.sender_id, [e.as_dict() for e in new_events])
         for listener in self.listeners:
             try:
                 await listener.on_events(tracker.sender_id, new_events, tracker)

@@ -19,7 +19,7 @@ class InMemoryTrackerStore:
         self._session_start: dict[str, int] = {}
         self._last_event_at: dict[str, float] = {}
 
-    async def append_events(self, sender_id: str, events: Sequence[Mapping[str, Any]]) -> None:
+    async def append_events(self, sender_id: str, events: Sequence[Mapping[str, Any]]) -> int:
         """Appends copies of the events, so later changes by the caller do not rewrite history."""
         stored = self._events.setdefault(sender_id, [])
         for item in events:
@@ -29,12 +29,18 @@ class InMemoryTrackerStore:
                 self._session_start[sender_id] = len(stored)
             stored.append(data)
         self._last_event_at[sender_id] = time.time()
+        return len(stored)
 
     async def get_events(self, sender_id: str, *, since_last_session_start: bool = True) -> list[dict[str, Any]]:
         """Copies of the events, from the latest session start unless told otherwise."""
         stored = self._events.get(sender_id, [])
         start = self._session_start.get(sender_id, 0) if since_last_session_start else 0
         return copy.deepcopy(stored[start:])
+
+    async def read_since(self, sender_id: str, after_seq: int | None) -> tuple[list[dict[str, Any]], int]:
+        stored = self._events.get(sender_id, [])
+        start = self._session_start.get(sender_id, 0) if after_seq is None else after_seq
+        return copy.deepcopy(stored[start:]), len(stored)
 
     async def conversation_ids(self) -> list[str]:
         """Sender ids, most recently active first."""

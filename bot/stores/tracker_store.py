@@ -28,12 +28,23 @@ _ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncp
 class TrackerStore(Protocol):
     """Where conversations are kept: an append-only list of Rasa-shaped event dicts per sender."""
 
-    async def append_events(self, sender_id: str, events: Sequence[Mapping[str, Any]]) -> None:
-        """Appends events (dicts with an "event" key, or `Event`s) to the end of a conversation."""
+    async def append_events(self, sender_id: str, events: Sequence[Mapping[str, Any]]) -> int:
+        """Appends events (dicts with an "event" key, or `Event`s) to the end of a conversation.
+
+        Returns the conversation's sequence number after them: its events are numbered 1, 2, ...
+        """
         ...
 
     async def get_events(self, sender_id: str, *, since_last_session_start: bool = True) -> list[dict[str, Any]]:
         """The conversation's events, from its latest `session_started` on (or all of them); [] if unknown."""
+        ...
+
+    async def read_since(self, sender_id: str, after_seq: int | None) -> tuple[list[dict[str, Any]], int]:
+        """Events numbered above `after_seq` (None: from the latest session start) and the last number.
+
+        With the number of a tracker already in hand this is one cheap read: usually nothing new.
+        An unknown conversation gives ([], 0).
+        """
         ...
 
     async def conversation_ids(self) -> list[str]:

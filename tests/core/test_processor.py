@@ -69,3 +69,43 @@ async def test_a_person_owning_the_conversation_silences_the_bot(processor):
     assert await processor.handle_message(_greet("en", 0.9)) == []
     events = await processor.tracker_store.get_events("c1")
     assert [e["event"] for e in events][-2:] == ["user", "slot"]  # kept for the agent, no bot action
+
+
+async def test_a_kept_tracker_reads_only_what_is_new_and_sees_outside_appends(processor):
+    store = processor.tracker_store
+    reads: list[int | None] = []
+    read_since = store.read_since
+
+    async def counting(sender_id, after_seq):
+        reads.append(after_seq)
+        return await read_since(sender_id, after_seq)
+
+    store.read_since = counting
+    await processor.handle_message(_greet("en", 0.95))  # starts the session: the next turn reads it back
+    await processor.handle_message(_greet("en", 0.95))
+    stored = len(await store.get_events("c1", since_last_session_start=False))
+    await processor.handle_message(_greet("en", 0.95))
+    assert reads == [None, None, stored]  # the third turn only asked for events after the second
+    # Someone else (the API, another process) appends: the next turn sees it.
+    await store.append_events("c1", [{"event": "slot", "name": "language", "value": "de"}])
+    assert [r["text"] for r in await processor.handle_message(_greet("de", 0.2))] == ["Hallo!"]
+    fresh = await processor.fetch_tracker("c1")
+    kept = processor._trackers["c1"][1]
+    assert [e.as_dict() for e in kept.events] == [e.as_dict() for e in fresh.events]
+
+
+async def test_a_failed_save_leaves_no_unsaved_events_in_memory(processor):
+    await processor.handle_message(_greet("en", 0.95))
+    store = processor.tracker_store
+    append = store.append_events
+
+    async def failing(sender_id, events):
+        raise OSError("disk full")
+
+    store.append_events = failing
+    with pytest.raises(OSError):
+        await processor.handle_message(_greet("de", 0.95))
+    store.append_events = append
+    assert [r["text"] for r in await processor.handle_message(_greet("en", 0.2))] == ["Hello!"]
+    tracker = await processor.fetch_tracker("c1")
+    assert [e.text for e in tracker.events if e.type_name == "bot"] == ["Hello!", "Hello!"]

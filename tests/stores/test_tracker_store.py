@@ -65,6 +65,19 @@ async def test_reads_start_at_the_latest_session(store: TrackerStore) -> None:
     assert len(await store.get_events("carol")) == 2
 
 
+async def test_read_since_numbers_events_and_reads_only_newer_ones(store: TrackerStore) -> None:
+    assert await store.read_since("nobody", None) == ([], 0)
+    assert await store.read_since("nobody", 3) == ([], 0)
+    assert await store.append_events("erin", [SlotSet("n", 0).as_dict(), *session_start()]) == 3
+    assert await store.append_events("erin", [SlotSet("n", 1).as_dict(), SlotSet("n", 2).as_dict()]) == 5
+    events, last = await store.read_since("erin", None)  # from the session start, like get_events
+    assert ([e["event"] for e in events], last) == (["session_started", "slot", "slot"], 5)
+    events, last = await store.read_since("erin", 3)
+    assert ([e["value"] for e in events], last) == ([1, 2], 5)
+    assert await store.read_since("erin", 5) == ([], 5)  # nothing new: still one answer with the number
+    assert await store.append_events("erin", []) == 5
+
+
 async def test_append_only_callers_cannot_rewrite_history(store: TrackerStore) -> None:
     event = SlotSet("k", "v").as_dict()
     await store.append_events("dave", [event])
@@ -101,10 +114,16 @@ async def _long_conversation(store: SQLTrackerStore) -> None:
     await store.append_events("long", [*session_start(), *(SlotSet("n", i).as_dict() for i in range(6))])
 
 
+async def _query(store: SQLTrackerStore, statement: str, params: object = None) -> list[tuple]:
+    """Raw SQL through the store's own connection (its SQLite thread, or PostgreSQL's async engine)."""
+    return await store._run(lambda conn: [tuple(row) for row in conn.exec_driver_sql(statement, params or ())])
+
+
 def _capture_sql(store: SQLTrackerStore) -> list[tuple[str, object]]:
     seen: list[tuple[str, object]] = []
+    engine = store.engine
     sa.event.listen(
-        store._engine.sync_engine,  # type: ignore[union-attr]
+        engine if isinstance(engine, sa.Engine) else engine.sync_engine,  # type: ignore[union-attr]
         "before_cursor_execute",
         lambda conn, cursor, statement, params, context, many: seen.append((statement, params)),
     )
@@ -120,8 +139,7 @@ async def test_ten_thousand_events_sqlite_reads_only_the_last_session(tmp_path) 
     assert len(await store.get_events("long", since_last_session_start=False)) == 10_000
     # The query is an index range from the stored session start, not a scan of 10,000 rows.
     statement, params = next((sql, p) for sql, p in seen if sql.lstrip().upper().startswith("SELECT"))
-    async with store._engine.connect() as conn:  # type: ignore[union-attr]
-        plan = (await conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params)).fetchall()
+    plan = await _query(store, "EXPLAIN QUERY PLAN " + statement, params)
     details = " | ".join(str(row[-1]) for row in plan)
     assert "SCAN events" not in details, details
     assert "USING INDEX sqlite_autoindex_events_1 (sender_id=? AND seq>?)" in details, details
@@ -134,9 +152,7 @@ async def test_ten_thousand_events_postgres(postgres_store: SQLTrackerStore) -> 
     events = await postgres_store.get_events("long")
     assert [e.get("value") for e in events] == [None, 0, 1, 2, 3, 4, 5]
     assert len(await postgres_store.get_events("long", since_last_session_start=False)) == 10_000
-    async with postgres_store._engine.connect() as conn:  # type: ignore[union-attr]
-        row = (await conn.execute(sa.text("SELECT session_start_seq, last_seq FROM conversations"))).one()
-    assert tuple(row) == (9_994, 10_000)
+    assert await _query(postgres_store, "SELECT session_start_seq, last_seq FROM conversations") == [(9_994, 10_000)]
 
 
 def _run_appenders(url: str, schema: str | None, count: int, barrier: Path) -> None:
@@ -160,8 +176,7 @@ async def _check_appenders(store: SQLTrackerStore, count: int) -> None:
     assert len(events) == 2 * count
     for tag in ("p1", "p2"):
         assert [e["value"] for e in events if e["name"] == tag] == list(range(count))
-    async with store._engine.connect() as conn:  # type: ignore[union-attr]
-        seqs = [s for (s,) in await conn.execute(sa.text("SELECT seq FROM events ORDER BY seq"))]
+    seqs = [s for (s,) in await _query(store, "SELECT seq FROM events ORDER BY seq")]
     assert seqs == list(range(1, 2 * count + 1))
     # Both really ran at once: their events interleave.
     names = [e["name"] for e in events]
@@ -190,8 +205,7 @@ async def test_migrations_run_once_and_record_their_version(tmp_path) -> None:
     for _ in range(2):
         store = SQLTrackerStore(url)
         await store.append_events("x", [SlotSet("a", 1).as_dict()])
-        async with store._engine.connect() as conn:  # type: ignore[union-attr]
-            versions = (await conn.execute(sa.text("SELECT version_num FROM bot_tracker_store_version"))).all()
+        versions = await _query(store, "SELECT version_num FROM bot_tracker_store_version")
         await store.close()
         assert versions == [("0001",)]
     store = SQLTrackerStore(url)

@@ -81,6 +81,9 @@ class Policy:
     name: ClassVar[str] = ""
     default_priority: ClassVar[int] = 1
     Config: ClassVar[type[PolicyConfig]] = PolicyConfig
+    # Plain predictions carry no events and are never end-to-end or no-user ones, so the ensemble
+    # may skip such a policy once a policy of higher priority is certain (it could not win).
+    makes_plain_predictions: ClassVar[bool] = True
 
     def __init__(self, config: PolicyConfig) -> None:
         self.config = config

@@ -99,6 +99,7 @@ class RulePolicy(Policy):
 
     name: ClassVar[str] = "RulePolicy"
     default_priority: ClassVar[int] = 6
+    makes_plain_predictions: ClassVar[bool] = False  # loop events, end-to-end and no-user predictions
     Config: ClassVar[type[PolicyConfig]] = RulePolicyConfig
     config: RulePolicyConfig
 

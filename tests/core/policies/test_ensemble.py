@@ -101,6 +101,53 @@ def test_forms_need_the_rule_policy(domain):
         ensemble.train(training("stories: []"), domain)
 
 
+class _Fixed(Policy):
+    """A policy that always votes the same and counts how often it was asked."""
+
+    name = "Fixed"
+
+    def __init__(self, action: str, confidence: float, priority: int, **flags) -> None:
+        super().__init__(Policy.Config(priority=priority))
+        self.action, self.confidence, self.flags, self.asked = action, confidence, flags, 0
+
+    def predict(self, tracker, domain) -> PolicyPrediction:
+        self.asked += 1
+        return vote(domain, self.action, self.confidence, self.priority, f"Fixed{self.priority}", **self.flags)
+
+
+class _FixedRules(_Fixed):
+    makes_plain_predictions = False
+
+
+def test_a_certain_policy_spares_asking_lower_plain_ones(domain):
+    tracker = tracker_of(domain, "action_listen", user("greet"))
+    ted, rules = _Fixed("utter_happy", 0.99, 1), _FixedRules("utter_greet", 1.0, 6)
+    ensemble = PolicyEnsemble([ted, rules])
+    assert ensemble.predict(tracker, domain)[0] == "utter_greet"
+    assert (rules.asked, ted.asked) == (1, 0)
+    # Not certain: everyone votes, and the higher confidence wins.
+    unsure = _FixedRules("utter_greet", 0.3, 6)
+    ensemble = PolicyEnsemble([ted, unsure])
+    assert ensemble.predict(tracker, domain)[0] == "utter_happy" and ted.asked == 1
+    # A rejected action: the certain vote may be zeroed, so everyone votes.
+    rejected = tracker_of(domain, "action_listen", user("greet"), ActionExecutionRejected("utter_greet"))
+    ensemble = PolicyEnsemble([ted, rules])
+    assert ensemble.predict(rejected, domain)[0] == "utter_happy" and ted.asked == 2
+    # A lower policy that may predict end-to-end or without the user is still asked.
+    no_user = _FixedRules("utter_happy", 0.5, 1, is_no_user_prediction=True)
+    ensemble = PolicyEnsemble([_Fixed("utter_greet", 1.0, 6), no_user])
+    assert ensemble.predict(tracker, domain)[0] == "utter_happy" and no_user.asked == 1
+
+
+def test_skipping_keeps_rasas_tie_breaks(domain):
+    tracker = tracker_of(domain, "action_listen", user("greet"))
+    first, second = _Fixed("utter_greet", 1.0, 3), _Fixed("utter_happy", 1.0, 3)
+    assert PolicyEnsemble([first, second]).predict(tracker, domain)[0] == "utter_greet"  # listed first wins
+    low, high = _Fixed("utter_greet", 1.0, 2), _Fixed("utter_happy", 1.0, 5)
+    assert PolicyEnsemble([low, high]).predict(tracker, domain)[0] == "utter_happy"  # then priority
+    assert low.asked == 0
+
+
 def test_train_predict_persist_load(domain, tmp_path):
     stories = training("""
         rules:
