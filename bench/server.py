@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -51,9 +52,12 @@ def _print_table(title: str, header: list[str], rows: list[list[Any]]) -> None:
 
 # -- latency ---------------------------------------------------------------------------------------
 
-async def _run_level(base: str, concurrency: int, seconds: float, max_messages: int, model: Model) -> dict[str, Any]:
-    """`concurrency` conversations, each sending its next message as soon as the last is answered;
-    after `model.turns_per_conversation` messages a worker starts a new conversation, as users do."""
+async def _run_level(base: str, concurrency: int, seconds: float, max_messages: int, model: Model,
+                     think: float = 0.0) -> dict[str, Any]:
+    """`concurrency` conversations, each sending its next message `think` seconds (±50 %, 0 = at once)
+    after the last is answered; after `model.turns_per_conversation` messages a worker starts a new
+    conversation, as users do. think=0 measures capacity; a think time measures what a customer waits
+    while that many conversations are open at once."""
     messages = model.messages
     latencies: list[float] = []
     errors = empty = 0
@@ -65,6 +69,9 @@ async def _run_level(base: str, concurrency: int, seconds: float, max_messages: 
 
     async def conversation(client: httpx.AsyncClient, worker: int) -> None:
         nonlocal errors, empty
+        pause = random.Random(worker)
+        if think:
+            await asyncio.sleep(pause.uniform(0, think))  # conversations do not start in lockstep
         for turn in itertools.count():
             if time.perf_counter() >= deadline or next(sent) >= max_messages:
                 return
@@ -86,11 +93,13 @@ async def _run_level(base: str, concurrency: int, seconds: float, max_messages: 
                 continue
             latencies.append(time.perf_counter() - before)
             empty += not response.json()  # the bot chose to say nothing (still a full round trip)
+            if think:
+                await asyncio.sleep(pause.uniform(0.5, 1.5) * think)
 
     async with httpx.AsyncClient(timeout=60, limits=limits) as client:
         await asyncio.gather(*(conversation(client, worker) for worker in range(concurrency)))
     elapsed = time.perf_counter() - started
-    return {"concurrency": concurrency, "messages": len(latencies), "errors": errors, "empty_replies": empty,
+    return {"concurrency": concurrency, "think_s": think, "messages": len(latencies), "errors": errors, "empty_replies": empty,
             "seconds": elapsed,
             "p50_ms": 1000 * _percentile(latencies, 0.5) if latencies else None,
             "p99_ms": 1000 * _percentile(latencies, 0.99) if latencies else None,
@@ -104,19 +113,22 @@ def latency(model: Model, setups: list[StoreSetup], args: argparse.Namespace, wo
         server.start()
         try:
             asyncio.run(_run_level(server.base, 1, 30, 10, model))  # warm-up (lazy imports, pools)
-            for level in args.levels:
-                row = asyncio.run(_run_level(server.base, level, args.seconds, args.max_messages, model))
-                row["setup"] = setup.name
-                row["rss_mb"] = server.rss_bytes()[0] / 2**20
-                results.append(row)
-                print(f"  {setup.name} x{level}: {row['messages']} messages, load {row['load']}", file=sys.stderr)
+            for think in args.think:
+                for level in args.levels:
+                    row = asyncio.run(_run_level(server.base, level, args.seconds, args.max_messages, model, think))
+                    row["setup"] = setup.name
+                    row["rss_mb"] = server.rss_bytes()[0] / 2**20
+                    results.append(row)
+                    print(f"  {setup.name} x{level} think {think:g} s: {row['messages']} messages, "
+                          f"load {row['load']}", file=sys.stderr)
         finally:
             server.stop()
     _print_table(
         f"Round trip POST /webhooks/rest/webhook ({model.origin}, up to {args.seconds:g} s or "
         f"{args.max_messages} messages per level)",
-        ["stores", "conversations", "messages", "errors", "empty", "p50 ms", "p99 ms", "msg/s", "server RSS MB", "load 1/5/15"],
-        [[r["setup"], r["concurrency"], r["messages"], r["errors"], r["empty_replies"], _fmt(r["p50_ms"]), _fmt(r["p99_ms"]),
+        ["stores", "conversations", "think s", "messages", "errors", "empty", "p50 ms", "p99 ms", "msg/s",
+         "server RSS MB", "load 1/5/15"],
+        [[r["setup"], r["concurrency"], _fmt(r["think_s"]), r["messages"], r["errors"], r["empty_replies"], _fmt(r["p50_ms"]), _fmt(r["p99_ms"]),
           _fmt(r["messages_per_s"]), _fmt(r["rss_mb"], 0), r["load"]] for r in results])
     return results
 
@@ -245,6 +257,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0")
     parser.add_argument("--levels", default="1,10,100", help="concurrent conversations per latency level")
     parser.add_argument("--seconds", type=float, default=20.0, help="latency: time limit per level")
+    parser.add_argument("--think", default="0,1",
+                        help="latency: seconds a user takes between a reply and the next message (0 = at once)")
     parser.add_argument("--max-messages", type=int, default=2000, help="latency: message limit per level")
     parser.add_argument("--conversations", type=int, default=10_000, help="memory: conversations to store")
     parser.add_argument("--api-conversations", type=int, default=200, help="memory: of those, sent over HTTP")
@@ -252,6 +266,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
     args = parser.parse_args(argv)
     args.levels = [int(level) for level in args.levels.split(",")]
+    args.think = [float(think) for think in args.think.split(",")]
 
     print(f"load average before: {_load()} on {os.cpu_count()} CPUs", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench-server-") as folder:

@@ -27,7 +27,7 @@ from bot.shared.core.story_steps import fill_any_value_slots
 SHOULD_NOT_BE_SET = "should_not_be_set"
 
 __all__ = ["SHOULD_NOT_BE_SET", "MarkedTracker", "is_rule_applicable", "loop_name_in_state",
-           "matching_keys", "rule_events", "rule_feature_key", "trajectory_events"]
+           "KeyIndex", "rule_events", "rule_feature_key", "trajectory_events"]
 
 
 def rule_events(trajectory: Trajectory, domain: Domain) -> list[Event]:
@@ -178,12 +178,41 @@ def is_rule_applicable(rule_states: tuple[State, ...], turn_index: int, state: S
     return rule_matches_state(rule_state, state)
 
 
-def matching_keys(keys: list[str] | dict[str, Any], states: list[State]) -> list[str]:
-    """The keys whose states fit the end of `states` (only as far back as `states` go)."""
-    found = []
-    for key in keys:
-        rule_states = key_states(key)
-        depth = min(len(rule_states), len(states))
-        if all(is_rule_applicable(rule_states, i, states[-1 - i]) for i in range(depth)):
-            found.append(key)
-    return found
+def _fits(rule_states: tuple[State, ...], states: list[State]) -> bool:
+    """Whether a rule's states fit the end of `states` (only as far back as `states` go)."""
+    depth = min(len(rule_states), len(states))
+    return all(is_rule_applicable(rule_states, i, states[-1 - i]) for i in range(depth))
+
+
+class KeyIndex:
+    """Rule keys grouped by the action and intent their last state requires, states parsed once.
+
+    `matching` gives the keys whose states fit the end of a conversation's states (as far back as
+    those go), trying only the groups that can fit the current state: a key whose last state names
+    another previous action or intent cannot match it.
+    """
+
+    def __init__(self, keys: list[str] | dict[str, Any]) -> None:
+        self.keys = keys
+        self.size = len(keys)
+        self._groups: dict[tuple[Any, Any], list[tuple[str, tuple[State, ...]]]] = {}
+        for key in keys:
+            rule_states = key_states(key)
+            last = rule_states[-1] if rule_states else {}
+            group = (_required(last, "prev_action", "action_name"), _required(last, "user", "intent"))
+            self._groups.setdefault(group, []).append((key, rule_states))
+
+    def matching(self, states: list[State]) -> list[str]:
+        current = states[-1] if states else {}
+        action = current.get("prev_action", {}).get("action_name")
+        intent = current.get("user", {}).get("intent")
+        found = []
+        for group in {(action, intent), (action, None), (None, intent), (None, None)}:
+            found.extend(key for key, rule_states in self._groups.get(group, ()) if _fits(rule_states, states))
+        return found
+
+
+def _required(state: State, kind: str, feature: str) -> Any:
+    """The value a rule state insists on (None when it takes any, or requires it unset)."""
+    value = state.get(kind, {}).get(feature)
+    return value if value and value != SHOULD_NOT_BE_SET else None

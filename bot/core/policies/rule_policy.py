@@ -25,9 +25,9 @@ from bot.core.policies.ml_states import RULE_ONLY_LOOPS, RULE_ONLY_SLOTS, predic
 from bot.core.policies.policy import Policy, PolicyConfig, PolicyPrediction, TrainingStories
 from bot.core.policies.rule_data import (
     SHOULD_NOT_BE_SET,
+    KeyIndex,
     key_states,
     loop_name_in_state,
-    matching_keys,
     rule_feature_key,
     states_with_actions,
     trajectory_events,
@@ -106,6 +106,7 @@ class RulePolicy(Policy):
     def __init__(self, config: PolicyConfig) -> None:
         super().__init__(config)
         self.lookup: dict[str, Any] = {RULES: {}, RULES_FOR_LOOP_UNHAPPY_PATH: {}}
+        self._indexes: dict[str, KeyIndex] = {}
         self.rule_only_data: dict[str, Any] = {}
 
     # -- training --------------------------------------------------------------------------------
@@ -192,6 +193,14 @@ class RulePolicy(Policy):
         from_intent.returning_from_unhappy_path |= from_text.returning_from_unhappy_path
         return from_intent
 
+    def _index(self, part: str) -> KeyIndex:
+        """The index of a lookup part, rebuilt when the part was replaced (training, loading)."""
+        keys = self.lookup[part]
+        index = self._indexes.get(part)
+        if index is None or index.keys is not keys or index.size != len(keys):
+            index = self._indexes[part] = KeyIndex(keys)
+        return index
+
     def _from_rules(self, tracker: DialogueStateTracker, states: list[State], use_text: bool) -> RuleOutcome:
         if use_text:
             if tracker.latest_action_name != ACTION_LISTEN:
@@ -200,14 +209,14 @@ class RulePolicy(Policy):
             if states is None:
                 return RuleOutcome(None, None)
         rules: dict[str, str] = self.lookup[RULES]
-        keys = matching_keys(rules, states)
+        keys = self._index(RULES).matching(states)
         best = max(keys, key=lambda k: (len(k), k)) if keys else ""
         predicted = rules.get(best) if best else None
         unhappy = False
         loop = tracker.active_loop_name
         if loop:
             unhappy_lookup: dict[str, str] = self.lookup[RULES_FOR_LOOP_UNHAPPY_PATH]
-            conditions = {unhappy_lookup[k] for k in matching_keys(unhappy_lookup, states)}
+            conditions = {unhappy_lookup[k] for k in self._index(RULES_FOR_LOOP_UNHAPPY_PATH).matching(states)}
             # A general rule (not about this loop) that predicts listening inside a loop hands
             # control back to the loop instead, unless stories show that the loop must wait.
             if predicted == ACTION_LISTEN and not loop_name_in_state(key_states(best)[-1]):

@@ -285,3 +285,29 @@ def test_persist_and_load(domain, tmp_path):
     loaded = RulePolicy.load(RulePolicy.Config(), tmp_path)
     tracker = tracker_of(domain, "action_listen", user("greet"))
     assert loaded.predict(tracker, domain).probabilities == policy.predict(tracker, domain).probabilities
+
+
+def test_key_index_finds_exactly_what_trying_every_rule_finds(domain):
+    import itertools
+
+    from bot.core.policies.rule_data import KeyIndex, _fits, key_states
+    from bot.core.policies.rule_policy import RULES, RULES_FOR_LOOP_UNHAPPY_PATH
+
+    policy = trained(domain)
+    for part in (RULES, RULES_FOR_LOOP_UNHAPPY_PATH):
+        keys = policy.lookup[part]
+        index = KeyIndex(keys)
+        # Conversations made of the rules' own states, recombined, with features dropped or swapped.
+        pieces = [list(key_states(key)) for key in keys]
+        variants = []
+        for states in pieces:
+            variants.append(states)
+            last = states[-1]
+            variants.append([*states[:-1], {k: v for k, v in last.items() if k != "user"}])
+            variants.append([*states[:-1], {**last, "prev_action": {"action_name": "action_listen"}}])
+        variants += [a + b for a, b in itertools.islice(itertools.product(pieces, repeat=2), 400)]
+        assert variants
+        for states in variants:
+            brute = {key for key in keys if _fits(key_states(key), states)}
+            assert set(index.matching(states)) == brute
+            assert len(index.matching(states)) == len(brute)  # no key twice
