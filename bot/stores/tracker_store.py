@@ -21,7 +21,8 @@ from bot.shared.errors import BotError, InvalidEndpoints
 DEFAULT_SQLITE_PATH = Path(".bot") / "tracker.db"
 
 # Async drivers for the dialect names Rasa users write in endpoints.yml.
-_ASYNC_DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
+# SQLite runs in the store's own thread (sync driver); PostgreSQL through asyncpg.
+_DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+asyncpg", "postgres": "postgresql+asyncpg"}
 
 
 @runtime_checkable
@@ -109,8 +110,8 @@ def endpoint_section(section: Any, location: str | None = None) -> tuple[dict[st
 
 
 def sqlite_url(path: Path) -> URL:
-    """The aiosqlite URL of a database file."""
-    return URL.create("sqlite+aiosqlite", database=str(path))
+    """The SQLAlchemy URL of an SQLite database file."""
+    return URL.create("sqlite", database=str(path))
 
 
 def sql_url_from_endpoint(config: Mapping[str, Any], base_dir: Path, *, location: str | None = None) -> URL:
@@ -131,7 +132,7 @@ def sql_url_from_endpoint(config: Mapping[str, Any], base_dir: Path, *, location
     else:
         url = None
         dialect = str(config.get("dialect") or "sqlite").lower()
-    driver = _ASYNC_DRIVERS.get(dialect)
+    driver = _DRIVERS.get(dialect)
     if driver is None:
         raise InvalidEndpoints(
             f"tracker_store dialect '{dialect}' is not supported.",

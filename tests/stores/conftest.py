@@ -91,7 +91,7 @@ def redis_url() -> str:
 
 @pytest.fixture
 def sqlite_store_url(tmp_path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'tracker.db'}"
+    return f"sqlite:///{tmp_path / 'tracker.db'}"
 
 
 @pytest.fixture

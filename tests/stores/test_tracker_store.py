@@ -25,7 +25,7 @@ async def store(request, tmp_path):
     if request.param == "memory":
         made: TrackerStore = InMemoryTrackerStore()
     elif request.param == "sqlite":
-        made = SQLTrackerStore(f"sqlite+aiosqlite:///{tmp_path / 'tracker.db'}")
+        made = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
     else:
         made = SQLTrackerStore(
             request.getfixturevalue("postgres_url"), schema=request.getfixturevalue("postgres_schema")
@@ -131,7 +131,7 @@ def _capture_sql(store: SQLTrackerStore) -> list[tuple[str, object]]:
 
 
 async def test_ten_thousand_events_sqlite_reads_only_the_last_session(tmp_path) -> None:
-    store = SQLTrackerStore(f"sqlite+aiosqlite:///{tmp_path / 'long.db'}")
+    store = SQLTrackerStore(f"sqlite:///{tmp_path / 'long.db'}")
     await _long_conversation(store)
     seen = _capture_sql(store)
     events = await store.get_events("long")
@@ -184,7 +184,7 @@ async def _check_appenders(store: SQLTrackerStore, count: int) -> None:
 
 
 async def test_two_processes_append_to_one_conversation_sqlite(tmp_path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'shared.db'}"
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
     _run_appenders(url, None, 150, tmp_path / "barrier")
     store = SQLTrackerStore(url)
     await _check_appenders(store, 150)
@@ -201,7 +201,7 @@ async def test_two_processes_append_to_one_conversation_postgres(postgres_url, p
 
 
 async def test_migrations_run_once_and_record_their_version(tmp_path) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'm.db'}"
+    url = f"sqlite:///{tmp_path / 'm.db'}"
     for _ in range(2):
         store = SQLTrackerStore(url)
         await store.append_events("x", [SlotSet("a", 1).as_dict()])
