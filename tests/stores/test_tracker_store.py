@@ -217,3 +217,14 @@ async def test_unreachable_database_is_a_clear_error() -> None:
     store = SQLTrackerStore("postgresql+asyncpg://nobody@127.0.0.1:1/nothing")
     with pytest.raises(BotError, match="Cannot open the tracker store database"):
         await store.count_conversations()
+
+
+def test_head_revision_is_the_newest_migration() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bot.stores.migrations import HEAD_REVISION, MIGRATIONS_DIR
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
