@@ -270,7 +270,8 @@ class TEDPolicy(Policy):
         assert self.model is not None and self.featurizer is not None
         features = torch.from_numpy(self.featurizer.encode_many(states)).unsqueeze(0)
         lengths = torch.tensor([len(states)])
-        self.model.eval()
+        if self.model.training:  # eval() walks every submodule: ~0.4 ms if done on every turn
+            self.model.eval()
         with torch.inference_mode(), single_thread():
             scores = confidences(self.model(features, lengths), self.config.model_confidence)[0].numpy()
         return _rank_and_mask(scores, self.config.ranking_length, self.config.renormalize_confidences)
