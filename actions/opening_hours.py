@@ -18,7 +18,7 @@ from actions.schedule import (
     Interval,
     Schedule,
     ScheduleError,
-    load_schedule,
+    current_schedule,
     next_date_of_weekday,
 )
 
@@ -150,7 +150,7 @@ class ActionOpeningHours(Action):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         language = common.language_of(tracker)
         try:
-            schedule = load_schedule(schedule_path())
+            schedule = current_schedule(schedule_path())
         except ScheduleError as error:
             logger.error("opening hours unavailable: %s", error)
             dispatcher.utter_message(response="utter_opening_hours_unavailable")

@@ -11,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
 from actions.opening_hours import ActionOpeningHours, opening_hours_message, weekly_summary
-from actions.schedule import ScheduleError, load_schedule
+from actions.schedule import ScheduleError, current_schedule, load_schedule
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -144,3 +144,16 @@ async def test_action_reads_bot_now_and_a_broken_file_gets_an_apology(monkeypatc
     dispatcher = CollectingDispatcher()
     await ActionOpeningHours().run(dispatcher, tracker_factory(language="de"), {})
     assert dispatcher.messages[0]["response"] == "utter_opening_hours_unavailable"
+
+
+def test_the_schedule_is_read_once_and_again_after_an_edit(tmp_path: Path) -> None:
+    path = tmp_path / "hours.yml"
+    path.write_text('weekly:\n  monday: ["08:00-20:00"]\n')
+    first = current_schedule(path)
+    assert current_schedule(path) is first  # not parsed again
+    path.write_text('weekly:\n  monday: ["09:00-12:00", "13:00-17:00"]\n')  # new size: seen within one mtime tick
+    edited = current_schedule(path)
+    assert edited is not first and weekly_summary(edited, "en").startswith("Mon 9:00")
+    path.unlink()
+    with pytest.raises(ScheduleError, match="file not found"):
+        current_schedule(path)
