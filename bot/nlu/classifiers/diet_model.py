@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
+import numpy as np
+import scipy.sparse
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -103,8 +106,11 @@ class DIETModel(nn.Module):
             self.tag_embed["entity"] = nn.Embedding(spec.num_tags["entity"], spec.embedding_dimension)
 
     # --- encoding -------------------------------------------------------------------------------
-    def encode(self, batch: Batch) -> torch.Tensor:
-        """Contextual states [B, T, output_width] of tokens and CLS positions."""
+    def encode(self, batch: Batch, sparse_rows: torch.Tensor | None = None) -> torch.Tensor:
+        """Contextual states [B, T, output_width] of tokens and CLS positions.
+
+        `sparse_rows`: the rows of the sparse projection the batch uses, when `batch.bag_indices`
+        index into them rather than into the whole table (training with `RowAdam`)."""
         batch_size, steps = batch.mask.shape
         parts = []
         if self.sparse is not None:
@@ -112,7 +118,8 @@ class DIETModel(nn.Module):
             if self.training and self.spec.sparse_input_dropout and self.spec.drop_rate > 0:
                 keep = torch.rand_like(weights) >= self.spec.drop_rate
                 weights = weights * keep / (1.0 - self.spec.drop_rate)
-            projected = self.sparse(batch.bag_indices, batch.bag_offsets, per_sample_weights=weights)
+            table = self.sparse.weight if sparse_rows is None else sparse_rows
+            projected = _SparseProjection.apply(table, batch.bag_indices, batch.bag_offsets, weights)
             projected = projected.view(batch_size, steps, -1) + self.sparse_bias[batch.is_sentence.long()]
             # a nonlinearity here: without one, a model with no transformer is a rank-limited linear map
             projected = F.dropout(F.gelu(projected), self.spec.drop_rate, self.training)
@@ -199,6 +206,35 @@ class DIETModel(nn.Module):
             logits = self._tag_inputs(states, name, entity_tags)
             predicted[name] = crf.decode(logits, token_mask)
         return predicted
+
+
+class _SparseProjection(torch.autograd.Function):
+    """Weighted sum of table rows per bag (F.embedding_bag, mode "sum") with a cheaper backward.
+
+    The table's gradient is X^T @ grad for the batch's sparse matrix X [bags, rows]. torch's
+    embedding_bag backward sorts the indices and materialises one gradient row per non-zero
+    (~9 ms for 128 messages with ~170 n-grams each on the 2-core VM); scipy's CSC product
+    accumulates them in place (~1.4 ms)."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any, table: torch.Tensor, indices: torch.Tensor, offsets: torch.Tensor, weights: torch.Tensor
+    ) -> torch.Tensor:
+        ctx.save_for_backward(indices, offsets, weights)
+        ctx.table_rows = table.shape[0]
+        return F.embedding_bag(indices, table, offsets, mode="sum", per_sample_weights=weights)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, None, None, None]:  # type: ignore[override]
+        if not ctx.needs_input_grad[0]:
+            return None, None, None, None
+        indices, offsets, weights = ctx.saved_tensors
+        indptr = np.append(offsets.numpy(), indices.shape[0])
+        matrix = scipy.sparse.csr_matrix(
+            (weights.detach().numpy(), indices.numpy(), indptr), shape=(offsets.shape[0], ctx.table_rows)
+        )
+        table_grad = matrix.T @ grad.detach().contiguous().numpy()
+        return torch.from_numpy(np.ascontiguousarray(table_grad, dtype=np.float32)), None, None, None
 
 
 def _sinusoids(length: int, width: int) -> torch.Tensor:

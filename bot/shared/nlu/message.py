@@ -67,6 +67,8 @@ class Message:
     tokens: dict[str, list[Token]] = field(default_factory=dict)
     features: list[Features] = field(default_factory=list)
     location: str | None = None
+    # Classifiers that read the same features (DIET, then ResponseSelector) share their tensor form.
+    encodings: dict[Any, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def from_text(cls, text: str, **data: Any) -> Message:

@@ -10,6 +10,7 @@ import pytest
 import scipy.sparse
 
 from bot.nlu.selectors.response_selector import ResponseSelector
+from bot.shared.errors import InvalidModel
 from bot.shared.nlu.message import Features, Message, Token
 from bot.shared.nlu.training_data import TrainingData
 
@@ -101,3 +102,27 @@ def test_retrieval_intent_restricts_labels_and_key(featurize: _Featurize) -> Non
 def test_no_retrieval_examples_leaves_messages_alone(featurize: _Featurize) -> None:
     selector = _train(featurize, retrieval_intent="missing", epochs=2)
     assert "response_selector" not in _parse(selector, featurize, "hello").data
+
+
+def test_diet_and_selector_share_one_encoding_of_a_parsed_message(featurize: _Featurize, monkeypatch) -> None:
+    from bot.nlu.classifiers import diet as diet_module
+    from bot.nlu.classifiers.diet import DIETClassifier
+
+    classifier = DIETClassifier.create({"epochs": 5, "random_seed": 1, "number_of_transformer_layers": 0})
+    classifier.train(_data(featurize))
+    selector = _train(featurize)
+    calls = []
+    real_encode = diet_module.encode
+    monkeypatch.setattr(diet_module, "encode", lambda *a, **k: calls.append(1) or real_encode(*a, **k))
+    shared = featurize(Message.from_text("where is my parcel now"))
+    classifier.process([shared])
+    selector.process([shared])
+    assert len(calls) == 1
+    alone = featurize(Message.from_text("where is my parcel now"))
+    selector.process([alone])
+    assert alone.get("response_selector") == shared.get("response_selector")
+    # Features added in between (another featurizer) are not served from the old encoding.
+    shared.add_features(shared.features[-1])
+    with pytest.raises(InvalidModel, match="the model was trained on"):
+        selector.process([shared])
+    assert len(calls) == 3
