@@ -227,15 +227,15 @@ class CountVectorsFeaturizer(Component):
             return
         sequence_all = self._count(tokens_flat, vocabulary, tokens=True)
         if self._sentence_is_sum_of_tokens:
-            # one sparse product instead of analysing every text a second time
+            # a message's row holds its tokens' columns: no second analysis, no sparse product
             lengths = np.array([n for _, n in todo])
-            owner = scipy.sparse.csr_matrix(
-                (np.ones(len(tokens_flat), dtype=np.float32), np.arange(len(tokens_flat), dtype=np.int32),
-                 np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32)),
-                shape=(len(todo), len(tokens_flat)),
+            token_ends = np.cumsum(lengths)
+            entry_ends = sequence_all.indptr[token_ends]
+            sentence_all = scipy.sparse.csr_matrix(
+                (sequence_all.data, sequence_all.indices, np.concatenate([[0], entry_ends]).astype(np.int32)),
+                shape=(len(todo), len(vocabulary)), copy=True,  # sum_duplicates sorts in place
             )
-            sentence_all = (owner @ sequence_all).tocsr()
-            sentence_all.sort_indices()
+            sentence_all.sum_duplicates()
         else:
             sentence_all = self._count(sentences, vocabulary, tokens=False)
         row = 0
