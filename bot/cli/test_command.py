@@ -32,8 +32,11 @@ def test(
         paths = [p for p in stories if p.exists()]
         if not paths:
             raise BotError(f"no test stories at {', '.join(map(str, stories))}",
-                           hint="write test stories under tests/ or pass --stories PATH")
-        blocks = read_story_files(paths)
+                           hint="write test stories under tests/ in files named test_*.yml, or pass --stories PATH")
+        blocks = read_story_files(paths, test_files_only=True)
+        if not blocks:
+            raise BotError(f"no test stories in {', '.join(map(str, paths))}",
+                           hint="name test story files test_*.yml, or pass --stories FILE")
         trajectories = expand_stories(blocks)
         report = asyncio.run(evaluate_stories(trajectories, domain, loaded.nlu, policies))
     except BotError as error:

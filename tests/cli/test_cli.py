@@ -56,11 +56,19 @@ def test_shell_holds_a_conversation(trained_bot):
 
 
 def test_test_command_reports_like_rasa(trained_bot):
+    # As `rasa test`: in tests/ only files named test_* hold test stories; other YAML there is left alone.
+    fixtures = trained_bot / "tests" / "fixtures"
+    fixtures.mkdir(parents=True, exist_ok=True)
+    (fixtures / "stories.yml").write_text('version: "3.1"\nstories:\n- story: not a test\n  steps:\n'
+                                          '  - intent: greet\n  - action: utter_goodbye\n')
     result = bot("test", cwd=trained_bot)
     assert result.returncode == 0, result.stderr
     assert "Stories: 7/7" in result.stdout and "Actions: 35/35" in result.stdout
     report = json.loads((trained_bot / "results" / "story_report.json").read_text())
     assert report["conversation_accuracy"]["correct"] == 7
+    shutil.rmtree(fixtures)
+    empty = bot("test", "--stories", "data", cwd=trained_bot)  # stories, but none named test_*
+    assert empty.returncode == 1 and "no test stories" in empty.stderr
 
 
 def test_validate_names_file_and_line(trained_bot):

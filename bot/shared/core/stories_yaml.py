@@ -61,10 +61,15 @@ def is_test_story_file(path: str | Path, project_root: str | Path | None = None)
     return _looks_like_test_file(path, project_root) and is_story_file(path)
 
 
-def read_story_files(paths: Iterable[str | Path], project_root: str | Path | None = None) -> list[StoryBlock]:
-    """Reads every story/rule file among `paths` (directories are searched recursively)."""
+def read_story_files(paths: Iterable[str | Path], project_root: str | Path | None = None, *,
+                      test_files_only: bool = False) -> list[StoryBlock]:
+    """Reads every story/rule file among `paths` (directories are searched recursively).
+
+    `test_files_only`: in directories, only files named `test_*` count, as `rasa test` reads
+    tests/ (so fixtures or notes beside them are left alone); files named explicitly always count.
+    """
     blocks: list[StoryBlock] = []
-    for path in _story_file_paths(paths):
+    for path in _story_file_paths(paths, test_files_only):
         blocks.extend(read_story_file(path, project_root))
     return blocks
 
@@ -81,12 +86,13 @@ def read_story_text(text: str, source: str = "<string>", is_test: bool = False) 
     return _read_content(read_yaml(text, source), source, is_test)
 
 
-def _story_file_paths(paths: Iterable[str | Path]) -> list[Path]:
+def _story_file_paths(paths: Iterable[str | Path], test_files_only: bool = False) -> list[Path]:
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.suffix.lower() in _YAML_SUFFIXES)
+            candidates = sorted(p for p in path.rglob("*") if p.suffix.lower() in _YAML_SUFFIXES
+                                and (not test_files_only or p.name.startswith("test_")))
             found.extend(p for p in candidates if is_story_file(p))
         elif path.exists():
             found.append(path)
