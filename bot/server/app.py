@@ -15,6 +15,7 @@ are closed in `after_server_stop`. Sanic's graceful shutdown lets in-flight mess
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import time
@@ -100,6 +101,10 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
         processor.listeners.append(MessageLogListener())
     # Opens the database now (and runs its migrations) so a wrong URL fails the start, not a message.
     await processor.tracker_store.count_conversations()
+    # The model's and the libraries' objects live as long as the server: keeping them out of the
+    # garbage collector's full passes removes pauses of tens of ms from the message latency.
+    gc.collect()
+    gc.freeze()
     state.started_at = time.time()
 
 
