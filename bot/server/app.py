@@ -101,6 +101,7 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
         processor.listeners.append(MessageLogListener())
     # Opens the database now (and runs its migrations) so a wrong URL fails the start, not a message.
     await processor.tracker_store.count_conversations()
+    await state.agent.warm_up()
     # The model's and the libraries' objects live as long as the server: keeping them out of the
     # garbage collector's full passes removes pauses of tens of ms from the message latency.
     gc.collect()

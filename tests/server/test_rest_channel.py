@@ -139,3 +139,11 @@ async def test_a_bug_is_a_json_500_that_names_no_internals(app) -> None:
     _, response = await app.asgi_client.post(WEBHOOK, json={"sender": "z", "message": "hi"})
     assert response.status == 500 and response.json["reason"] == "ServerError"
     assert "secret" not in response.text
+
+
+async def test_warm_up_runs_the_model_and_stores_nothing(make_agent) -> None:
+    agent = make_agent()
+    await agent.warm_up()
+    assert await agent.processor.tracker_store.count_conversations() == 0
+    assert await agent.processor.tracker_store.get_events("warm-up") == []
+    await agent.close()
