@@ -101,7 +101,10 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
         processor.listeners.append(MessageLogListener())
     # Opens the database now (and runs its migrations) so a wrong URL fails the start, not a message.
     await processor.tracker_store.count_conversations()
-    await state.agent.warm_up()
+    try:
+        await state.agent.warm_up()
+    except Exception:  # only speed is at stake: a real message will show the problem in its context
+        logger.warning("warming up the model failed; the first message will be slower", exc_info=True)
     # The model's and the libraries' objects live as long as the server: keeping them out of the
     # garbage collector's full passes removes pauses of tens of ms from the message latency.
     gc.collect()
