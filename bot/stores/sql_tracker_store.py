@@ -14,6 +14,7 @@ way against ~0.2 ms in one hop.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -33,7 +34,7 @@ from bot.stores.migrations import upgrade_to_head
 from bot.stores.tracker_store import serialise_event
 
 if TYPE_CHECKING:  # the asyncio extension (~0.2 s to import) is only loaded for PostgreSQL
-    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,8 @@ class SQLTrackerStore:
         _install_sqlite_hooks(engine)
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tracker-store")
         try:
-            await asyncio.get_running_loop().run_in_executor(self._thread, self._migrate_sync, engine)
+            await asyncio.get_running_loop().run_in_executor(
+                self._thread, _in_transaction, engine, upgrade_to_head, (), True)
         except BaseException:
             engine.dispose()
             self._thread.shutdown(wait=False)
@@ -147,16 +149,11 @@ class SQLTrackerStore:
             await self._create_schema_if_missing()
             options.setdefault("connect_args", {"server_settings": {"search_path": self.schema}})
         engine = create_async_engine(self.url, **options)
-        async with _WriteTransaction(engine) as conn:
+        async with engine.begin() as conn:
             # Several processes may start at once; only one may create the tables.
             await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_ID)))
             await conn.run_sync(upgrade_to_head)
         return engine
-
-    @staticmethod
-    def _migrate_sync(engine: Engine) -> None:
-        with engine.connect().execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"}) as conn, conn.begin():
-            upgrade_to_head(conn)
 
     async def _create_database_if_missing(self) -> None:
         from sqlalchemy.ext.asyncio import create_async_engine
@@ -201,7 +198,7 @@ class SQLTrackerStore:
             return await asyncio.get_running_loop().run_in_executor(
                 self._thread, _in_transaction, engine, work, args, write)
         if write:
-            async with _WriteTransaction(engine) as conn:
+            async with engine.begin() as conn:
                 return await conn.run_sync(work, *args)
         async with engine.connect() as conn:
             return await conn.run_sync(work, *args)
@@ -278,29 +275,23 @@ _READ_FROM_SESSION_START = _read_statement(True)
 _READ_AFTER = _read_statement(False)
 
 
+@functools.cache
 def _upsert_statement(dialect: str, starts_session: bool) -> Any:
     """Creates the conversation's row or adds `added` to its last_seq, returning the new last_seq.
 
     The right-hand sides see the old row, so the session start's seq is old last_seq + offset.
+    Cached: built once per (dialect, starts_session), like the read statements.
     """
-    key = (dialect, starts_session)
-    statement = _UPSERTS.get(key)
-    if statement is None:
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(conversations).values(
-            sender_id=sa.bindparam("sender_id"), created=sa.bindparam("created"),
-            last_event_at=sa.bindparam("last_event_at"), last_seq=sa.bindparam("added"),
-            session_start_seq=sa.bindparam("session_offset") if starts_session else None,
-        )
-        update: dict[str, Any] = {"last_seq": conversations.c.last_seq + sa.bindparam("added"),
-                                  "last_event_at": sa.bindparam("last_event_at")}
-        if starts_session:
-            update["session_start_seq"] = conversations.c.last_seq + sa.bindparam("session_offset")
-        statement = _UPSERTS[key] = insert.on_conflict_do_update(
-            index_elements=["sender_id"], set_=update).returning(conversations.c.last_seq)
-    return statement
-
-
-_UPSERTS: dict[tuple[str, bool], Any] = {}
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(conversations).values(
+        sender_id=sa.bindparam("sender_id"), created=sa.bindparam("created"),
+        last_event_at=sa.bindparam("last_event_at"), last_seq=sa.bindparam("added"),
+        session_start_seq=sa.bindparam("session_offset") if starts_session else None,
+    )
+    update: dict[str, Any] = {"last_seq": conversations.c.last_seq + sa.bindparam("added"),
+                              "last_event_at": sa.bindparam("last_event_at")}
+    if starts_session:
+        update["session_start_seq"] = conversations.c.last_seq + sa.bindparam("session_offset")
+    return insert.on_conflict_do_update(index_elements=["sender_id"], set_=update).returning(conversations.c.last_seq)
 
 
 def _read_since(conn: Connection, sender_id: str, after_seq: int | None) -> tuple[list[dict[str, Any]], int]:
@@ -319,28 +310,6 @@ def _in_transaction(engine: Engine, work: Callable[..., T], args: tuple[Any, ...
             conn = conn.execution_options(**{_SQLITE_BEGIN: "IMMEDIATE"})
         with conn.begin():
             return work(conn, *args)
-
-
-class _WriteTransaction:
-    """`async with` a PostgreSQL connection in a transaction that writes."""
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._conn: AsyncConnection | None = None
-        self._transaction: Any = None
-
-    async def __aenter__(self) -> AsyncConnection:
-        self._conn = await self._engine.connect()
-        self._transaction = self._conn.begin()
-        await self._transaction.__aenter__()
-        return self._conn
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        try:
-            await self._transaction.__aexit__(*exc_info)
-        finally:
-            assert self._conn is not None
-            await self._conn.close()
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:

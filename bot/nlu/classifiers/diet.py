@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import time
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -329,8 +330,7 @@ class DIETClassifier(Component):
         if len(messages) != 1:
             return encode(messages, TEXT, dims)
         message = messages[0]
-        key = (TEXT, dims.sparse_sequence, dims.sparse_sentence, dims.dense_sequence, dims.dense_sentence,
-               len(message.features))
+        key = (TEXT, astuple(dims), len(message.features))
         encoded = message.encodings.get(key)
         if encoded is None:
             encoded = message.encodings[key] = encode(messages, TEXT, dims)
