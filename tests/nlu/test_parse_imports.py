@@ -1,4 +1,4 @@
-"""Parsing with a loaded pipeline needs no scikit-learn: it stays out of `bot run`'s start-up."""
+"""Parsing with a loaded pipeline needs neither scikit-learn nor torch: both stay out of `bot run`'s start-up."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ PIPELINE = {
         {"name": "LexicalSyntacticFeaturizer"},
         {"name": "CountVectorsFeaturizer", "max_ngram": 2},
         {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
-        {"name": "DIETClassifier", "epochs": 2, "number_of_transformer_layers": 0},
+        {"name": "DIETClassifier", "epochs": 2, "number_of_transformer_layers": 1, "transformer_size": 16},
         {"name": "EntitySynonymMapper"},
         {"name": "FallbackClassifier"},
     ],
@@ -47,11 +47,12 @@ from pathlib import Path
 from bot.nlu.pipeline import NLUPipeline
 result = NLUPipeline.load(Path(sys.argv[1])).parse("good morning")
 print(json.dumps({"sklearn": any(m == "sklearn" or m.startswith("sklearn.") for m in sys.modules),
+                  "torch": any(m == "torch" or m.startswith("torch.") for m in sys.modules),
                   "language": result["language"]["name"], "intent": result["intent"]["name"]}))
 """
 
 
-def test_loading_and_parsing_imports_no_scikit_learn(tmp_path: Path) -> None:
+def test_loading_and_parsing_imports_neither_scikit_learn_nor_torch(tmp_path: Path) -> None:
     (tmp_path / "nlu.yml").write_text(NLU, encoding="utf-8")
     pipeline = NLUPipeline.from_config(PIPELINE)
     pipeline.train(load_nlu_files([tmp_path / "nlu.yml"]))
@@ -60,4 +61,4 @@ def test_loading_and_parsing_imports_no_scikit_learn(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "nlu")], capture_output=True, text=True,
                          cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, check=True).stdout
     seen = json.loads(out.strip().splitlines()[-1])
-    assert seen == {"sklearn": False, "language": expected["language"]["name"], "intent": expected["intent"]["name"]}
+    assert seen == {"sklearn": False, "torch": False, "language": expected["language"]["name"], "intent": expected["intent"]["name"]}

@@ -9,7 +9,6 @@ the similarities a softmax turns into confidences.
 from __future__ import annotations
 
 import logging
-import math
 import secrets
 import threading
 from collections.abc import Iterator
@@ -19,6 +18,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+
+from bot.nn.layers import sinusoids
 
 logger = logging.getLogger(__name__)
 
@@ -106,21 +107,7 @@ class TedModel(nn.Module):
 
 def _sinusoids(length: int, size: int) -> torch.Tensor:
     """Fixed sine/cosine position signals (no learned positions, so any history length works)."""
-    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
-    scale = torch.exp(torch.arange(0, size, 2, dtype=torch.float32) * (-math.log(10000.0) / size))
-    signal = torch.zeros(length, size)
-    signal[:, 0::2] = torch.sin(position * scale)
-    signal[:, 1::2] = torch.cos(position * scale)[:, : size // 2]
-    return signal
-
-
-def confidences(similarities: torch.Tensor, model_confidence: str) -> torch.Tensor:
-    """Similarities -> confidences: softmax, or Rasa's `linear_norm` (negatives to 0, sum to 1)."""
-    if model_confidence == "linear_norm":
-        clipped = similarities.clamp(min=0.0)
-        total = clipped.sum(dim=-1, keepdim=True)
-        return torch.where(total > 0, clipped / total.clamp(min=1e-12), torch.zeros_like(clipped))
-    return torch.softmax(similarities, dim=-1)
+    return torch.from_numpy(sinusoids(length, size))
 
 
 @dataclass

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-import torch
 from pydantic import Field, field_validator, model_validator
 
 from bot.core.featurizers import (
@@ -27,16 +26,10 @@ from bot.core.featurizers import (
     window,
 )
 from bot.core.policies.policy import Policy, PolicyConfig, PolicyPrediction, TrainingStories
-from bot.core.policies.ted_model import (
-    TedModel,
-    TrainingSet,
-    build_training_set,
-    confidences,
-    single_thread,
-    train_model,
-)
+from bot.core.policies.ted_inference import TedInference, confidences
 from bot.core.states import State
 from bot.core.tracker import DialogueStateTracker
+from bot.nn.weights import load_weights, save_weights, to_numpy
 from bot.shared.core.domain import Domain
 from bot.shared.errors import InvalidModel
 
@@ -45,7 +38,7 @@ logger = logging.getLogger(__name__)
 # With `max_history: null` Rasa looks at the whole conversation; beyond this many turns the
 # oldest add nothing a story could have taught, and only cost time.
 FULL_HISTORY_CAP = 20
-MODEL_FILE = "ted_model.pt"
+WEIGHTS_FILE = "ted_weights.npz"
 META_FILE = "ted_featurizer.json"
 TEXT_BUCKETS = 128  # hashed words of end-to-end texts, when stories have any
 
@@ -170,7 +163,7 @@ class TEDPolicy(Policy):
     def __init__(self, config: PolicyConfig) -> None:
         super().__init__(config)
         self.featurizer: StateFeaturizer | None = None
-        self.model: TedModel | None = None
+        self.model: TedInference | None = None  # trained in torch (ted_model), answers in numpy
         self.rule_only_slots: list[str] = []
         self.rule_only_loops: list[str] = []
         self._checked_domain: Domain | None = None
@@ -215,13 +208,18 @@ class TEDPolicy(Policy):
                            self.name)
             self.model = None
             return
-        self.model = self._new_model(self.featurizer.dimension, len(domain.action_names_or_texts))
-        train_model(self.model, data, epochs=config.epochs, batch_sizes=config.batch_sizes,
+        from bot.core.policies.ted_model import train_model  # imports torch: training only
+
+        model = self._new_model(self.featurizer.dimension, len(domain.action_names_or_texts))
+        train_model(model, data, epochs=config.epochs, batch_sizes=config.batch_sizes,
                     learning_rate=config.learning_rate, seed=config.random_seed,
                     evaluate_every=config.evaluate_every_number_of_epochs, name=self.name)
+        self.model = self._inference(to_numpy(model.state_dict()))
         logger.info("%s: trained on %d examples in %.1f s", self.name, len(data), time.perf_counter() - started)
 
-    def _training_set(self, windows: list[list[State]], labels: list[str], domain: Domain) -> TrainingSet:
+    def _training_set(self, windows: list[list[State]], labels: list[str], domain: Domain) -> Any:
+        from bot.core.policies.ted_model import build_training_set
+
         assert self.featurizer is not None
         encoded, label_ids = [], []
         unknown: set[str] = set()
@@ -237,20 +235,24 @@ class TEDPolicy(Policy):
                            ", ".join(sorted(unknown)))
         return build_training_set(encoded, label_ids)
 
-    def _new_model(self, input_size: int, num_actions: int) -> TedModel:
+    def _new_model(self, input_size: int, num_actions: int) -> Any:
+        import torch
+
+        from bot.core.policies.ted_model import TedModel
+
         config = self.config
         with torch.random.fork_rng(devices=[]):  # seeded weights without touching the caller's RNG
             if config.random_seed is not None:
                 torch.manual_seed(config.random_seed)
-            return self._build_model(input_size, num_actions)
+            return TedModel(input_size, num_actions, transformer_size=config.dialogue_size,
+                            num_layers=config.dialogue_layers, num_heads=config.number_of_attention_heads,
+                            embedding_size=config.embedding_dimension, drop_rate=config.drop_rate_dialogue,
+                            drop_rate_label=config.drop_rate_label, drop_rate_attention=config.drop_rate_attention,
+                            max_turns=config.history_length)
 
-    def _build_model(self, input_size: int, num_actions: int) -> TedModel:
-        config = self.config
-        return TedModel(input_size, num_actions, transformer_size=config.dialogue_size,
-                        num_layers=config.dialogue_layers, num_heads=config.number_of_attention_heads,
-                        embedding_size=config.embedding_dimension, drop_rate=config.drop_rate_dialogue,
-                        drop_rate_label=config.drop_rate_label, drop_rate_attention=config.drop_rate_attention,
-                        max_turns=config.history_length)
+    def _inference(self, weights: dict[str, np.ndarray]) -> TedInference:
+        return TedInference(weights, num_layers=self.config.dialogue_layers,
+                            num_heads=self.config.number_of_attention_heads)
 
     # -- prediction -----------------------------------------------------------------------------
     def predict(self, tracker: DialogueStateTracker, domain: Domain) -> PolicyPrediction:
@@ -268,12 +270,8 @@ class TEDPolicy(Policy):
     def probabilities(self, states: list[dict[str, Any]]) -> list[float]:
         """Confidences for a history of states (the last is the current one)."""
         assert self.model is not None and self.featurizer is not None
-        features = torch.from_numpy(self.featurizer.encode_many(states)).unsqueeze(0)
-        lengths = torch.tensor([len(states)])
-        if self.model.training:  # eval() walks every submodule: ~0.4 ms if done on every turn
-            self.model.eval()
-        with torch.inference_mode(), single_thread():
-            scores = confidences(self.model(features, lengths), self.config.model_confidence)[0].numpy()
+        similarities = self.model.similarities(self.featurizer.encode_many(states))
+        scores = confidences(similarities, self.config.model_confidence)
         return _rank_and_mask(scores, self.config.ranking_length, self.config.renormalize_confidences)
 
     # -- persistence ----------------------------------------------------------------------------
@@ -288,7 +286,7 @@ class TEDPolicy(Policy):
         }
         (directory / META_FILE).write_text(json.dumps(meta, indent=1, ensure_ascii=False), encoding="utf-8")
         if self.model is not None:
-            torch.save(self.model.state_dict(), directory / MODEL_FILE)
+            save_weights(self.model.weights, directory / WEIGHTS_FILE)
 
     @classmethod
     def load(cls, config: PolicyConfig, directory: Path) -> TEDPolicy:
@@ -305,10 +303,11 @@ class TEDPolicy(Policy):
             if meta.get("vocabulary"):
                 policy.featurizer = StateFeaturizer(Vocabulary.from_dict(meta["vocabulary"]))
             if meta.get("trained") and policy.featurizer is not None:
-                model = policy._new_model(policy.featurizer.dimension, len(policy.featurizer.vocabulary.actions))
-                state = torch.load(directory / MODEL_FILE, map_location="cpu", weights_only=True)
-                model.load_state_dict(state)
-                model.eval()
+                model = policy._inference(load_weights(directory / WEIGHTS_FILE))
+                expected = (policy.featurizer.dimension, len(policy.featurizer.vocabulary.actions))
+                if (model.input_layer.matrix.shape[0], model.label_matrix.shape[1]) != expected:
+                    raise ValueError(f"the weights are for {model.input_layer.matrix.shape[0]} state features and "
+                                     f"{model.label_matrix.shape[1]} actions, the featurizer has {expected}")
                 policy.model = model
         except (OSError, ValueError, KeyError, RuntimeError) as error:
             raise InvalidModel(f"cannot load the TEDPolicy model from {directory}: {error}",

@@ -12,20 +12,18 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import time
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import numpy as np
-import torch
 from pydantic import Field
 
-from bot.nlu.classifiers.batching import Batch, EncodedFeatures, FeatureDims, batch_order, encode, gather
-from bot.nlu.classifiers.diet_model import TAG_SETS, DIETModel, ModelSpec
-from bot.nlu.classifiers.row_adam import RowAdam, used_rows
+from bot.nlu.classifiers.diet_inference import DietInference, TagPrediction
+from bot.nlu.classifiers.diet_spec import TAG_SETS, ModelSpec
+from bot.nlu.classifiers.features import FeatureDims, FeatureRows, encode_rows
 from bot.nlu.component import Component, ComponentConfig
+from bot.nn.weights import load_weights, save_weights
 from bot.shared.errors import InvalidModel
 from bot.shared.nlu.constants import ENTITIES, EXTRACTOR, INTENT, INTENT_RANKING, TEXT
 from bot.shared.nlu.message import Message
@@ -33,8 +31,8 @@ from bot.shared.nlu.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 
-_MAX_ALL_LABELS = 2000  # above this many labels, negatives are sampled (see module docstring)
 _PREDICT_BATCH = 256
+WEIGHTS_FILE = "weights.npz"
 
 
 class DIETConfig(ComponentConfig):
@@ -93,7 +91,7 @@ class DIETClassifier(Component):
 
     def __init__(self, config: ComponentConfig) -> None:
         super().__init__(config)
-        self.model: DIETModel | None = None
+        self.model: DietInference | None = None  # trained in torch (diet_training), answers in numpy
         self.labels: list[str] = []
         self.tag_names: dict[str, list[str]] = {}  # tag set -> tag strings by id (0 is "O")
 
@@ -114,13 +112,6 @@ class DIETClassifier(Component):
         if not examples:
             logger.warning("%s: no training examples, nothing to train", type(self).__name__)
             return
-        seed = self.config.random_seed
-        torch.manual_seed(seed if seed is not None else int(time.time()))
-        rng = np.random.default_rng(seed)
-        # One thread unless told otherwise: DIET's ops are small, and with two threads on a busy
-        # 2-core machine each op waits for a descheduled worker (measured 10x slower).
-        torch.set_num_threads(int(os.environ.get("BOT_TORCH_THREADS", "1")))
-
         intent_on = self.config.intent_classification
         self.labels = sorted({label for m in examples if (label := self._label_of(m))}) if intent_on else []
         index = {label: i for i, label in enumerate(self.labels)}
@@ -130,13 +121,13 @@ class DIETClassifier(Component):
             logger.warning("%s: the data has neither labels nor entities to learn", type(self).__name__)
             return
 
+        from bot.nlu.classifiers.diet_training import train_network  # imports torch: training only
+
         dims = FeatureDims.of(examples, TEXT)
-        self.model = DIETModel(self._spec(dims))
-        order = rng.permutation(len(examples))
-        held = order[: max(0, min(self.config.evaluate_on_number_of_examples, len(examples) - 1))]
-        train_ids = np.setdiff1d(np.arange(len(examples)), held)
-        encoded = encode(examples, TEXT, dims, tag_ids)
-        self._fit(encoded, label_ids, train_ids, held, rng)
+        spec = self._spec(dims)
+        weights = train_network(spec, encode_rows(examples, TEXT, dims, tag_ids), label_ids, self.config,
+                                type(self).__name__)
+        self.model = DietInference(spec, weights)
 
     def _warn_unsupported(self) -> None:
         cfg = self.config
@@ -197,143 +188,33 @@ class DIETClassifier(Component):
             ids[name] = [[lookup[tag] for tag in message_tags] for message_tags in tags]
         return ids
 
-    def _fit(
-        self,
-        encoded: EncodedFeatures,
-        label_ids: np.ndarray,
-        train_ids: np.ndarray,
-        held: np.ndarray,
-        rng: np.random.Generator,
-    ) -> None:
-        assert self.model is not None
-        cfg = self.config
-        model = self.model
-        # the sparse projection's table gets a row-wise Adam (see row_adam), the rest one fused Adam
-        table = model.sparse.weight if model.sparse is not None else None
-        rest = [p for p in model.parameters() if p is not table]
-        optimizer = torch.optim.Adam(rest, lr=cfg.learning_rate, fused=True)
-        row_optimizer = RowAdam(table.data, cfg.learning_rate) if table is not None else None
-        labels = torch.from_numpy(label_ids)
-        lengths = encoded.lengths.numpy()
-        low, high = (cfg.batch_size, cfg.batch_size) if isinstance(cfg.batch_size, int) else cfg.batch_size[:2]
-        balanced = cfg.batch_strategy == "balanced" and bool(self.labels)
-        best_accuracy, best_state = -1.0, None
-        deterministic = torch.are_deterministic_algorithms_enabled()
-        if cfg.random_seed is not None:
-            torch.use_deterministic_algorithms(True, warn_only=True)
-        started = time.monotonic()
-        try:
-            for epoch in range(cfg.epochs):
-                model.train()
-                size = int(low + (high - low) * epoch / max(cfg.epochs - 1, 1))
-                subset_labels = label_ids[train_ids] if balanced else None
-                for batch_ids in batch_order(lengths[train_ids], subset_labels, size, balanced, rng):
-                    ids = torch.from_numpy(train_ids[batch_ids])
-                    batch = gather(encoded, ids, self._sentence_only())
-                    columns, rows = None, None
-                    if row_optimizer is not None:
-                        columns, batch.bag_indices = used_rows(batch.bag_indices, row_optimizer.table.shape[0])
-                        rows = row_optimizer.table[columns].requires_grad_()
-                    loss = self._batch_loss(batch, labels[ids], rows)
-                    optimizer.zero_grad(set_to_none=True)
-                    loss.backward()
-                    optimizer.step()
-                    if row_optimizer is not None and rows is not None and rows.grad is not None:
-                        row_optimizer.step(columns, rows.grad)
-                every = max(cfg.evaluate_every_number_of_epochs, 1)
-                if len(held) and ((epoch + 1) % every == 0 or epoch + 1 == cfg.epochs):
-                    accuracy = self._held_out_accuracy(encoded, label_ids, held)
-                    logger.info(
-                        "%s epoch %d/%d: hold-out accuracy %.4f (%.0fs)",
-                        type(self).__name__, epoch + 1, cfg.epochs, accuracy, time.monotonic() - started,
-                    )
-                    if cfg.checkpoint_model and accuracy > best_accuracy:
-                        best_accuracy = accuracy
-                        best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        finally:
-            torch.use_deterministic_algorithms(deterministic)
-        if best_state is not None:
-            model.load_state_dict(best_state)
-        model.eval()
-
-    def _sentence_only(self) -> bool:
-        """Tokens cannot influence the result: no transformer, no entity tagging."""
-        assert self.model is not None
-        return self.model.encoder is None and not self.tag_names
-
-    def _batch_loss(self, batch: Batch, labels: torch.Tensor, sparse_rows: torch.Tensor | None) -> torch.Tensor:
-        assert self.model is not None
-        states = self.model.encode(batch, sparse_rows)
-        loss = states.new_zeros(())
-        if self.labels:
-            sims = self.model.similarities(states, batch)
-            if sims.shape[1] > _MAX_ALL_LABELS:
-                sims, labels = _sample_negatives(sims, labels, self.config.number_of_negative_examples)
-            loss = loss + self.model.intent_loss(sims, labels)
-        for value in self.model.entity_loss(states, batch).values():
-            loss = loss + value
-        return loss
-
-    def _held_out_accuracy(self, encoded: EncodedFeatures, label_ids: np.ndarray, held: np.ndarray) -> float:
-        if not self.labels:
-            return 0.0
-        correct = 0
-        for start in range(0, len(held), _PREDICT_BATCH):
-            chunk = held[start : start + _PREDICT_BATCH]
-            confidences, _ = self._predict_chunk(encoded, chunk, with_tags=False)
-            correct += int((confidences.argmax(1).numpy() == label_ids[chunk]).sum())
-        return correct / len(held)
-
-    # --- prediction -----------------------------------------------------------------------------
-    def _predict_chunk(
-        self, encoded: EncodedFeatures, ids: np.ndarray, with_tags: bool = True
-    ) -> tuple[torch.Tensor, dict[str, tuple[torch.Tensor, torch.Tensor]]]:
-        """Label confidences [n, labels] and (tags, confidences) per tag set for examples `ids`."""
-        assert self.model is not None
-        model = self.model
-        was_training = model.training
-        if was_training:  # eval()/train() walk every submodule: ~1 ms a parse if done each time
-            model.eval()
-        with torch.inference_mode():
-            batch = gather(encoded, torch.from_numpy(ids), self._sentence_only())
-            states = model.encode(batch)
-            confidences = torch.zeros(len(ids), 0)
-            if self.labels:
-                sims = model.similarities(states, batch)
-                confidences = model.confidences(sims, self.config.model_confidence)
-            tags = model.predict_tags(states, batch) if with_tags else {}
-        if was_training:
-            model.train()
-        return confidences, tags
-
     def process_training_data(self, training_data: TrainingData) -> None:
         """Training examples keep their gold labels: a later ResponseSelector trains on them too."""
 
+    # --- prediction -----------------------------------------------------------------------------
     def process(self, messages: list[Message]) -> None:
         if self.model is None or not messages:
             return
-        encoded = self._encode(messages)
         for start in range(0, len(messages), _PREDICT_BATCH):
-            chunk = np.arange(start, min(start + _PREDICT_BATCH, len(messages)))
-            confidences, tags = self._predict_chunk(encoded, chunk)
-            for row, i in enumerate(chunk):
-                message = messages[i]
+            chunk = messages[start : start + _PREDICT_BATCH]
+            confidences, tags = self.model.predict(self._encode(chunk), self.config.model_confidence)
+            for row, message in enumerate(chunk):
                 if self.labels:
-                    self._write_label(message, confidences[row].numpy())
-                if tags:
-                    self._write_entities(message, {k: (v[0][row], v[1][row]) for k, v in tags.items()})
+                    self._write_label(message, confidences[row])
+                if tags[row]:
+                    self._write_entities(message, tags[row])
 
-    def _encode(self, messages: list[Message]) -> EncodedFeatures:
-        """The messages' features as tensors; one parsed message keeps them for the next classifier."""
+    def _encode(self, messages: list[Message]) -> FeatureRows:
+        """The messages' feature rows; one parsed message keeps them for the next classifier."""
         assert self.model is not None
         dims = self.model.spec.dims
         if len(messages) != 1:
-            return encode(messages, TEXT, dims)
+            return encode_rows(messages, TEXT, dims)
         message = messages[0]
         key = (TEXT, astuple(dims), len(message.features))
         encoded = message.encodings.get(key)
         if encoded is None:
-            encoded = message.encodings[key] = encode(messages, TEXT, dims)
+            encoded = message.encodings[key] = encode_rows(messages, TEXT, dims)
         return encoded
 
     def _ranking(self, confidences: np.ndarray) -> list[tuple[str, float]]:
@@ -352,7 +233,7 @@ class DIETClassifier(Component):
         message.set(INTENT, {"name": ranking[0][0], "confidence": ranking[0][1]})
         message.set(INTENT_RANKING, [{"name": name, "confidence": value} for name, value in ranking])
 
-    def _write_entities(self, message: Message, tags: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> None:
+    def _write_entities(self, message: Message, tags: TagPrediction) -> None:
         from bot.nlu.extractors.bilou import ensure_consistent_bilou
 
         tokens = message.tokens.get(TEXT, [])
@@ -374,7 +255,7 @@ class DIETClassifier(Component):
 
     # --- persistence ----------------------------------------------------------------------------
     def persist(self, directory: Path) -> None:
-        """state_dict (weights only) plus JSON with labels, tags and the network's shape."""
+        """The weights (numpy arrays) plus JSON with labels, tags and the network's shape."""
         meta: dict[str, Any] = {"trained": self.model is not None}
         if self.model is not None:
             spec = self.model.spec
@@ -383,12 +264,11 @@ class DIETClassifier(Component):
                 tag_names=self.tag_names,
                 spec={**spec.__dict__, "dims": spec.dims.__dict__},
             )
-            torch.save(self.model.state_dict(), directory / "model.pt")
+            save_weights(self.model.weights, directory / WEIGHTS_FILE)
         (directory / "meta.json").write_text(json.dumps(meta, indent=1))
 
     @classmethod
     def load(cls, config: ComponentConfig, directory: Path) -> Component:
-        torch.set_num_threads(int(os.environ.get("BOT_TORCH_THREADS", "1")))  # see train()
         component = cls(config)
         meta_file = directory / "meta.json"
         if not meta_file.exists():
@@ -400,20 +280,5 @@ class DIETClassifier(Component):
         spec = ModelSpec(**{**spec_data, "dims": FeatureDims(**spec_data["dims"])})
         component.labels = meta["labels"]
         component.tag_names = meta["tag_names"]
-        component.model = DIETModel(spec)
-        state = torch.load(directory / "model.pt", map_location="cpu", weights_only=True)
-        component.model.load_state_dict(state)
-        component.model.eval()
+        component.model = DietInference(spec, load_weights(directory / WEIGHTS_FILE))
         return component
-
-
-def _sample_negatives(
-    sims: torch.Tensor, labels: torch.Tensor, count: int
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Restricts the softmax to the batch's labels plus `count` x batch random others (many labels)."""
-    known = labels[labels >= 0]
-    extra = torch.randint(sims.shape[1], (max(count, 1) * max(len(known), 1),))
-    candidates = torch.unique(torch.cat([known, extra]))
-    remap = torch.full((sims.shape[1],), -1, dtype=torch.long)
-    remap[candidates] = torch.arange(len(candidates))
-    return sims[:, candidates], torch.where(labels >= 0, remap[labels.clamp(min=0)], -1)

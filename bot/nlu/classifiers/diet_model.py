@@ -6,7 +6,6 @@ Shapes follow `batching.Batch`: B examples, T positions (tokens then one CLS pos
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,34 +14,10 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from bot.nlu.classifiers.batching import Batch, FeatureDims
+from bot.nlu.classifiers.batching import Batch
 from bot.nlu.classifiers.crf import CRF
-
-TAG_SETS = ("entity", "role", "group")  # stacked in this order, as in Rasa's DIET
-
-
-@dataclass
-class ModelSpec:
-    """Everything needed to rebuild the network before loading its state_dict (stored as JSON)."""
-
-    dims: FeatureDims
-    num_labels: int
-    num_tags: dict[str, int] = field(default_factory=dict)  # tag set -> number of tags (incl. "O")
-    dense_dimension: int = 128
-    hidden_layers_sizes: list[int] = field(default_factory=list)
-    number_of_transformer_layers: int = 2
-    transformer_size: int = 256
-    number_of_attention_heads: int = 4
-    unidirectional_encoder: bool = False
-    drop_rate: float = 0.2
-    drop_rate_attention: float = 0.0
-    sparse_input_dropout: bool = True
-    dense_input_dropout: bool = False
-    embedding_dimension: int = 20
-    similarity_type: str = "inner"
-    intent_classification: bool = True
-    scale_loss: bool = False
-    constrain_similarities: bool = False
+from bot.nlu.classifiers.diet_spec import TAG_SETS, ModelSpec
+from bot.nn.layers import sinusoids
 
 
 class DIETModel(nn.Module):
@@ -238,10 +213,5 @@ class _SparseProjection(torch.autograd.Function):
 
 
 def _sinusoids(length: int, width: int) -> torch.Tensor:
-    """Fixed sine/cosine position encodings [length, width]."""
-    position = torch.arange(length, dtype=torch.float32).unsqueeze(1)
-    scale = torch.exp(torch.arange(0, width, 2, dtype=torch.float32) * (-math.log(10000.0) / width))
-    table = torch.zeros(length, width)
-    table[:, 0::2] = torch.sin(position * scale)
-    table[:, 1::2] = torch.cos(position * scale)[:, : width // 2]
-    return table
+    """Fixed sine/cosine position encodings [length, width], as inference computes them."""
+    return torch.from_numpy(sinusoids(length, width))

@@ -191,3 +191,35 @@ def test_ensemble_rule_only_data_is_used(domain: Domain) -> None:
     assert policy.rule_only_slots == ["vip"]
     policy.rule_only_data = {}  # no RulePolicy: keep TED's own findings
     assert policy.rule_only_slots == ["vip"]
+
+
+PROBE = """
+import json, sys
+from bot.core.policies.ted_policy import TEDPolicy
+policy = TEDPolicy.load(TEDPolicy.create(json.loads(sys.argv[2])).config, sys.argv[1])
+states = [{"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}]
+print(json.dumps({"torch": any(m == "torch" or m.startswith("torch.") for m in sys.modules),
+                  "probabilities": policy.probabilities(states)}))
+"""
+
+
+def test_a_loaded_policy_predicts_without_torch(trained: TEDPolicy, tmp_path: Path) -> None:
+    import json
+    import subprocess
+    import sys
+
+    trained.persist(tmp_path)
+    options = json.dumps({"max_history": 5, **FAST})
+    repo = Path(__file__).resolve().parents[3]
+    out = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path), options], capture_output=True, text=True,
+                         cwd=repo, env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"}, check=True).stdout
+    seen = json.loads(out.strip().splitlines()[-1])
+    states = [{"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}]
+    assert seen == {"torch": False, "probabilities": trained.probabilities(states)}
+
+
+def test_weights_for_another_domain_are_a_clear_error(trained: TEDPolicy, tmp_path: Path) -> None:
+    trained.persist(tmp_path)
+    other = TEDPolicy.create({"max_history": 5, **FAST, "number_of_transformer_layers": 2})
+    with pytest.raises(InvalidModel, match="retrain"):
+        TEDPolicy.load(other.config, tmp_path)

@@ -112,8 +112,8 @@ def test_diet_and_selector_share_one_encoding_of_a_parsed_message(featurize: _Fe
     classifier.train(_data(featurize))
     selector = _train(featurize)
     calls = []
-    real_encode = diet_module.encode
-    monkeypatch.setattr(diet_module, "encode", lambda *a, **k: calls.append(1) or real_encode(*a, **k))
+    real_encode = diet_module.encode_rows
+    monkeypatch.setattr(diet_module, "encode_rows", lambda *a, **k: calls.append(1) or real_encode(*a, **k))
     shared = featurize(Message.from_text("where is my parcel now"))
     classifier.process([shared])
     selector.process([shared])
