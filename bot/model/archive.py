@@ -17,6 +17,9 @@ from bot.shared.errors import InvalidModel, ModelNotFound
 
 METADATA_FILE = "metadata.json"
 ARCHIVE_SUFFIX = ".tar.gz"
+# Raised when the files inside an archive change shape, so that `bot train` retrains models
+# written by an older version instead of reusing them (2: weights as .npz instead of torch's .pt).
+MODEL_FORMAT = 2
 
 
 @dataclass

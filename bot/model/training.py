@@ -13,6 +13,7 @@ from pathlib import Path
 
 import bot
 from bot.model.archive import (
+    MODEL_FORMAT,
     ModelMetadata,
     archive_name,
     latest_archive,
@@ -43,14 +44,14 @@ def _hash(payload: dict) -> str:
 
 def nlu_fingerprint(project: Project) -> str:
     config = project.load_config()
-    return _hash({"version": bot.__version__, "language": config.language,
+    return _hash({"version": bot.__version__, "format": MODEL_FORMAT, "language": config.language,
                   "pipeline": config.pipeline, "data": project.load_nlu_data().fingerprint()})
 
 
 def core_fingerprint(project: Project) -> str:
     config = project.load_config()
     stories = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in training_story_files(project)}
-    return _hash({"version": bot.__version__, "policies": config.policies,
+    return _hash({"version": bot.__version__, "format": MODEL_FORMAT, "policies": config.policies,
                   "domain": project.load_domain().fingerprint(), "stories": stories})
 
 

@@ -57,3 +57,19 @@ def test_missing_and_damaged_models_get_clear_errors(tmp_path):
         tar.add(tmp_path / "empty", arcname="empty")
     with pytest.raises(InvalidModel, match="not a model archive"):
         unpack_model(foreign, cache_root=tmp_path / "cache")
+
+
+def test_a_new_model_format_changes_the_fingerprints(tmp_path, monkeypatch):
+    """Archives written in an older format are retrained by `bot train`, not reused."""
+    from bot.model import training
+    from bot.shared.project import Project
+
+    (tmp_path / "config.yml").write_text("language: en\npipeline: []\npolicies: []\n")
+    (tmp_path / "domain.yml").write_text('version: "3.1"\nintents: [greet]\n')
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "nlu.yml").write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n')
+    project = Project.discover(tmp_path)
+    before = (training.nlu_fingerprint(project), training.core_fingerprint(project))
+    monkeypatch.setattr(training, "MODEL_FORMAT", training.MODEL_FORMAT + 1)
+    after = (training.nlu_fingerprint(project), training.core_fingerprint(project))
+    assert before[0] != after[0] and before[1] != after[1]
