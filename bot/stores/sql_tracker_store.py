@@ -6,9 +6,10 @@ in `conversations` keeps the highest seq handed out (`last_seq`) and the seq of 
 costs the same on message 10 and on message 10,000.
 
 The statements are written once, against a synchronous connection. PostgreSQL runs them on
-SQLAlchemy's async engine (`run_sync`); SQLite runs them whole in one worker thread of the store,
-because an async SQLite driver hops threads for every statement: an append cost ~2.5 ms that
-way against ~0.2 ms in one hop.
+SQLAlchemy's async engine (`run_sync`), except the append and the read of every message, which
+go straight through an asyncpg pool (`postgres_events`: ~0.3 ms instead of ~2 ms); SQLite runs
+them whole in one worker thread of the store, because an async SQLite driver hops threads for
+every statement: an append cost ~2.5 ms that way against ~0.2 ms in one hop.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sqlalchemy.exc import DBAPIError
 
 from bot.shared.errors import MissingDependency
 from bot.stores.migrations import upgrade_to_head
+from bot.stores.postgres_events import PostgresEventLog
 from bot.stores.tracker_store import serialise_event
 
 if TYPE_CHECKING:  # the asyncio extension (~0.2 s to import) is only loaded for PostgreSQL
@@ -90,6 +92,7 @@ class SQLTrackerStore:
         self._engine_options = dict(engine_options or {})
         self._engine: AsyncEngine | Engine | None = None
         self._thread: ThreadPoolExecutor | None = None  # SQLite: the one thread that touches the file
+        self._postgres: PostgresEventLog | None = None  # PostgreSQL: appends and reads through asyncpg
         self._opening = asyncio.Lock()
 
     @property
@@ -153,6 +156,8 @@ class SQLTrackerStore:
             # Several processes may start at once; only one may create the tables.
             await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_ID)))
             await conn.run_sync(upgrade_to_head)
+        pool_size = int(options.get("pool_size", 5)) + int(options.get("max_overflow", 10))
+        self._postgres = await PostgresEventLog.open(self.url, self.schema, max_size=max(pool_size, 1))
         return engine
 
     async def _create_database_if_missing(self) -> None:
@@ -210,10 +215,17 @@ class SQLTrackerStore:
         if not new_events:
             return (await self.read_since(sender_id, _NO_SEQ_ABOVE))[1]
         rows = [_row_for(sender_id, item) for item in new_events]
+        await self._ready()
+        if self._postgres is not None:
+            last_session = _last_session_start(rows)
+            now = time.time()
+            return await self._postgres.append(
+                sender_id, rows, now, max(now, *(row["timestamp"] for row in rows)),
+                None if last_session is None else last_session + 1)
         return await self._run(self._append_rows, sender_id, rows, write=True)
 
     def _append_rows(self, conn: Connection, sender_id: str, rows: list[dict[str, Any]]) -> int:
-        last_session = max((i for i, row in enumerate(rows) if row["type_name"] == "session_started"), default=None)
+        last_session = _last_session_start(rows)
         now = time.time()
         new_last = int(conn.scalar(_upsert_statement(self.dialect, last_session is not None), {
             "sender_id": sender_id, "created": now, "last_event_at": max(now, *(row["timestamp"] for row in rows)),
@@ -231,6 +243,9 @@ class SQLTrackerStore:
 
     async def read_since(self, sender_id: str, after_seq: int | None) -> tuple[list[dict[str, Any]], int]:
         """Events above `after_seq` (None: from the latest session start) and the conversation's last seq."""
+        await self._ready()
+        if self._postgres is not None:
+            return await self._postgres.read_since(sender_id, after_seq)
         return await self._run(_read_since, sender_id, after_seq)
 
     async def conversation_ids(self) -> list[str]:
@@ -246,6 +261,9 @@ class SQLTrackerStore:
     async def close(self) -> None:
         """Disposes of the connection pool (and the SQLite worker thread)."""
         engine, self._engine = self._engine, None
+        postgres, self._postgres = self._postgres, None
+        if postgres is not None:
+            await postgres.close()
         if isinstance(engine, Engine):
             if self._thread is not None:
                 await asyncio.get_running_loop().run_in_executor(self._thread, engine.dispose)
@@ -331,6 +349,11 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _on_begin(conn: sa.Connection) -> None:
         mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _last_session_start(rows: list[dict[str, Any]]) -> int | None:
+    """Index of the last session_started row, if any."""
+    return max((i for i, row in enumerate(rows) if row["type_name"] == "session_started"), default=None)
 
 
 def _row_for(sender_id: str, item: Any) -> dict[str, Any]:
