@@ -40,37 +40,44 @@ _POLL_FIRST, _POLL_MAX = 0.005, 0.05
 _NOW = "local t = redis.call('TIME') local now = t[1] * 1000 + math.floor(t[2] / 1000) "
 _TOUCH = "for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[#ARGV]) end "
 
-# ARGV: waiter_ttl_ms, key_ttl_ms -> the new ticket number
-_ISSUE = _NOW + """
+# try(ticket, waiter_ttl_ms, lifetime_ms) -> 1 got it, 0 keep waiting, -1 ticket lost. Skips the
+# tickets before ours whose entries expired; takes the lock when it is our turn.
+_TRY = """
+local function try(mine, waiter_ms, lifetime_ms)
+  local score = redis.call('ZSCORE', KEYS[3], mine)
+  if (not score) or tonumber(score) <= now then
+    redis.call('ZREM', KEYS[3], mine)
+    return -1
+  end
+  local serving = tonumber(redis.call('GET', KEYS[2]) or mine)
+  while serving < mine do
+    local s = redis.call('ZSCORE', KEYS[3], serving)
+    if s and tonumber(s) > now then break end
+    if s then redis.call('ZREM', KEYS[3], serving) end
+    serving = serving + 1
+  end
+  redis.call('SET', KEYS[2], serving)
+""" + _TOUCH + """
+  if serving == mine then
+    redis.call('ZADD', KEYS[3], now + lifetime_ms, mine)
+    return 1
+  end
+  if serving > mine then return -1 end
+  redis.call('ZADD', KEYS[3], now + waiter_ms, mine)
+  return 0
+end
+"""
+
+# ARGV: waiter_ttl_ms, lifetime_ms, key_ttl_ms -> {new ticket, try(ticket)}: queueing and the
+# first try in one round trip, so an uncontended lock costs two scripts (enter, release).
+_ENTER = _NOW + _TRY + """
 local ticket = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[3], now + tonumber(ARGV[1]), ticket)
 if redis.call('EXISTS', KEYS[2]) == 0 then redis.call('SET', KEYS[2], ticket) end
-""" + _TOUCH + "return ticket"
+return {ticket, try(ticket, tonumber(ARGV[1]), tonumber(ARGV[2]))}"""
 
-# ARGV: ticket, waiter_ttl_ms, lifetime_ms, key_ttl_ms -> 1 got it, 0 keep waiting, -1 ticket lost
-_ACQUIRE = _NOW + """
-local mine = tonumber(ARGV[1])
-local score = redis.call('ZSCORE', KEYS[3], mine)
-if (not score) or tonumber(score) <= now then
-  redis.call('ZREM', KEYS[3], mine)
-  return -1
-end
-local serving = tonumber(redis.call('GET', KEYS[2]) or mine)
-while serving < mine do
-  local s = redis.call('ZSCORE', KEYS[3], serving)
-  if s and tonumber(s) > now then break end
-  if s then redis.call('ZREM', KEYS[3], serving) end
-  serving = serving + 1
-end
-redis.call('SET', KEYS[2], serving)
-""" + _TOUCH + """
-if serving == mine then
-  redis.call('ZADD', KEYS[3], now + tonumber(ARGV[3]), mine)
-  return 1
-end
-if serving > mine then return -1 end
-redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), mine)
-return 0"""
+# ARGV: ticket, waiter_ttl_ms, lifetime_ms, key_ttl_ms -> try(ticket)
+_ACQUIRE = _NOW + _TRY + "return try(tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))"
 
 # ARGV: ticket, key_ttl_ms -> 1 if the lease was still valid, else 0
 _RELEASE = _NOW + """
@@ -95,7 +102,7 @@ class RedisLockStore:
         self.redis = client
         self.waiter_heartbeat = waiter_heartbeat
         self.key_prefix = key_prefix if key_prefix.endswith(":") else f"{key_prefix}:"
-        self._issue = client.register_script(_ISSUE)
+        self._enter = client.register_script(_ENTER)
         self._acquire = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
 
@@ -150,21 +157,20 @@ class RedisLockStore:
         waiter_ms = max(1, int(min(self.waiter_heartbeat, lock_lifetime) * 1000))
         key_ttl_ms = int((max(lock_lifetime, wait_timeout) + 60) * 1000)
         give_up_at = time.monotonic() + wait_timeout
-        ticket = await self._call(self._issue, keys, [waiter_ms, key_ttl_ms])
+        ticket, state = await self._call(self._enter, keys, [waiter_ms, lifetime_ms, key_ttl_ms])
         try:
             pause = _POLL_FIRST
-            while True:
-                state = await self._call(self._acquire, keys, [ticket, waiter_ms, lifetime_ms, key_ttl_ms])
-                if state == 1:
-                    break
+            while state != 1:
                 if time.monotonic() >= give_up_at:
                     raise _timeout(conversation_id, wait_timeout)
                 if state == -1:
                     # Our place expired (this process stalled longer than the heartbeat): queue again.
                     logger.warning("Lost lock ticket %s of conversation '%s'; queueing again.", ticket, conversation_id)
-                    ticket = await self._call(self._issue, keys, [waiter_ms, key_ttl_ms])
+                    ticket, state = await self._call(self._enter, keys, [waiter_ms, lifetime_ms, key_ttl_ms])
+                    continue
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, _POLL_MAX)
+                state = await self._call(self._acquire, keys, [ticket, waiter_ms, lifetime_ms, key_ttl_ms])
         except BaseException:
             # Leave the line (also on cancellation) so the tickets behind us are not held up.
             with contextlib.suppress(RedisError, OSError):
@@ -180,9 +186,11 @@ class RedisLockStore:
                     conversation_id, ticket, lock_lifetime,
                 )
 
-    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> int:
+    async def _call(self, script: Any, keys: list[str], args: list[Any]) -> Any:
+        """The script's result: an int, or for `_enter` a pair of ints."""
         try:
-            return int(await script(keys=keys, args=args))
+            result = await script(keys=keys, args=args)
+            return [int(value) for value in result] if isinstance(result, list) else int(result)
         except (RedisError, OSError) as error:
             raise MissingDependency(
                 f"The Redis lock store cannot reach Redis: {error}",
