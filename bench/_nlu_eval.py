@@ -5,7 +5,10 @@ Not part of the framework package: these scripts are run by hand (see bench/READ
 
 from __future__ import annotations
 
+import atexit
 import copy
+import hashlib
+import pickle
 import resource
 import sys
 import tempfile
@@ -43,6 +46,84 @@ def read_config(path: Path, epochs: int | None = None) -> dict[str, Any]:
             if "epochs" in step or step.get("name") in ("DIETClassifier", "ResponseSelector"):
                 step["epochs"] = epochs
     return config
+
+
+CACHE_DIR = REPO / "bench" / ".cache"
+
+
+class LanguageModelCache:
+    """Bench-only memo of LanguageModelFeaturizer outputs, so repeated runs skip the frozen model.
+
+    Wraps `LanguageModelFeaturizer._embed` (the product code is not changed). An entry is keyed on
+    the model path, pooling, normalisation, max_length, the text and its token spans, so another
+    model or tokenizer never reads a stale vector. One pickle file per model set-up under
+    bench/.cache/lm/ (which git ignores through a .gitignore written into it), saved at exit when
+    something was added.
+    `parse_too`: also serve single parsed messages from the cache (then parse latency leaves the
+    language model out; the figures say so).
+    """
+
+    def __init__(self, directory: Path = CACHE_DIR / "lm", parse_too: bool = False) -> None:
+        self.directory = directory
+        self.parse_too = parse_too
+        self.hits = self.misses = 0
+        self._stores: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
+        self._dirty: set[str] = set()
+
+    def install(self) -> None:
+        from bot.nlu.featurizers.language_model import LanguageModelFeaturizer
+
+        original = LanguageModelFeaturizer._embed
+        cache = self
+
+        def cached_embed(featurizer: Any, texts: list[str], tokens: list[list[Any]]) -> Any:
+            if len(texts) == 1 and not cache.parse_too:
+                return original(featurizer, texts, tokens)
+            store_name = cache._store_name(featurizer)
+            store = cache._store(store_name)
+            keys = [_text_key(text, message_tokens) for text, message_tokens in zip(texts, tokens, strict=True)]
+            missing = [i for i, key in enumerate(keys) if key not in store]
+            cache.hits += len(keys) - len(missing)
+            cache.misses += len(missing)
+            if missing:
+                computed = original(featurizer, [texts[i] for i in missing], [tokens[i] for i in missing])
+                for i, value in zip(missing, computed, strict=True):
+                    store[keys[i]] = value
+                cache._dirty.add(store_name)
+            return [store[key] for key in keys]
+
+        LanguageModelFeaturizer._embed = cached_embed  # type: ignore[method-assign]
+        atexit.register(self.save)
+
+    @staticmethod
+    def _store_name(featurizer: Any) -> str:
+        setup = (str(featurizer.model_path), featurizer._pooling, featurizer._normalize,
+                 featurizer.config.max_length)
+        return hashlib.sha1(repr(setup).encode()).hexdigest()[:16]
+
+    def _store(self, name: str) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        if name not in self._stores:
+            path = self.directory / f"{name}.pkl"
+            self._stores[name] = pickle.loads(path.read_bytes()) if path.is_file() else {}
+        return self._stores[name]
+
+    def save(self) -> None:
+        if not self._dirty:
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        ignore = self.directory / ".gitignore"  # the cache is never committed
+        if not ignore.exists():
+            ignore.write_text("*\n")
+        for name in self._dirty:
+            temporary = self.directory / f"{name}.pkl.tmp"
+            temporary.write_bytes(pickle.dumps(self._stores[name], protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.replace(self.directory / f"{name}.pkl")
+        self._dirty.clear()
+
+
+def _text_key(text: str, tokens: list[Any]) -> str:
+    spans = ",".join(f"{t.start}-{t.end}" for t in tokens)
+    return hashlib.sha1(f"{text}\x00{spans}".encode()).hexdigest()
 
 
 def peak_rss_mb() -> float:
@@ -112,6 +193,9 @@ class Predictions:
     gold_entities: list[list[dict[str, Any]]]
     predicted_entities: list[list[dict[str, Any]]]
     latencies: list[float]
+    # Confidences of the two best non-fallback intents (0 when missing): what FallbackClassifier
+    # compares with its thresholds, so other thresholds can be tried without retraining.
+    top_confidences: list[tuple[float, float]] = field(default_factory=list)
 
 
 def predict(parse: Parser, messages: Iterable[Message]) -> Predictions:
@@ -131,7 +215,54 @@ def predict(parse: Parser, messages: Iterable[Message]) -> Predictions:
         )
         result.gold_entities.append(list(message.entities))
         result.predicted_entities.append(list(parsed.get(ENTITIES) or []))
+        confidences = [float(entry.get("confidence") or 0.0) for entry in parsed.get(INTENT_RANKING) or []
+                       if entry.get("name") != NLU_FALLBACK_INTENT]
+        if not confidences and intent != NLU_FALLBACK_INTENT:  # a classifier without a ranking
+            confidences = [float((parsed.get(INTENT) or {}).get("confidence") or 0.0)]
+        result.top_confidences.append(((confidences + [0.0, 0.0])[0], (confidences + [0.0, 0.0])[1]))
     return result
+
+
+def fallback_config(config: dict[str, Any]) -> tuple[float, float] | None:
+    """(threshold, ambiguity_threshold) of the config's FallbackClassifier; None without one."""
+    for step in config.get("pipeline") or []:
+        if step.get("name") == "FallbackClassifier":
+            return float(step.get("threshold", 0.3)), float(step.get("ambiguity_threshold", 0.1))
+    return None
+
+
+def would_fall_back(top: tuple[float, float], threshold: float, ambiguity: float) -> bool:
+    """FallbackClassifier's rule on the two best confidences."""
+    return top[0] < threshold or top[0] - top[1] < ambiguity
+
+
+def threshold_table(in_scope: Predictions, out_of_scope: Predictions | None, thresholds: list[float],
+                    ambiguity: float) -> list[dict[str, float]]:
+    """In-scope accuracy, fallback rate and out-of-scope recall had FallbackClassifier used `threshold`.
+
+    Recomputed from the classifier's confidences of one trained model (no retraining): a message
+    falls back when its best confidence is below the threshold or the best two are closer than
+    `ambiguity`, as FallbackClassifier decides.
+    """
+    rows = []
+    for threshold in thresholds:
+        correct = fallbacks = 0
+        for gold, best, top in zip(in_scope.gold_intents, in_scope.predicted_without_fallback,
+                                   in_scope.top_confidences, strict=True):
+            falls = would_fall_back(top, threshold, ambiguity)
+            fallbacks += falls
+            correct += (not falls) and best == gold
+        row = {"threshold": threshold, "in_scope_accuracy": correct / max(len(in_scope.gold_intents), 1),
+               "fallback_rate": fallbacks / max(len(in_scope.gold_intents), 1)}
+        if out_of_scope is not None:
+            detected = sum(
+                would_fall_back(top, threshold, ambiguity) or best == OUT_OF_SCOPE
+                for best, top in zip(out_of_scope.predicted_without_fallback, out_of_scope.top_confidences,
+                                     strict=True)
+            )
+            row["oos_recall"] = detected / max(len(out_of_scope.predicted_without_fallback), 1)
+        rows.append(row)
+    return rows
 
 
 def intent_metrics(gold: list[str], predicted: list[str]) -> dict[str, float]:

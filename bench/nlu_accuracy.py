@@ -22,7 +22,10 @@ from _nlu_eval import (  # noqa: E402
     NLU_FALLBACK_INTENT,
     OUT_OF_SCOPE,
     REPO,
+    LanguageModelCache,
+    Predictions,
     entity_metrics,
+    fallback_config,
     intent_metrics,
     latency_metrics,
     peak_rss_mb,
@@ -30,6 +33,7 @@ from _nlu_eval import (  # noqa: E402
     print_figures,
     read_config,
     shared_dir,
+    threshold_table,
     train_pipeline,
     train_tfidf_svm,
 )
@@ -60,6 +64,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="CLINC150: add oos_train.yml, so out_of_scope is a trained intent")
     parser.add_argument("--hwu-regex", action="store_true",
                         help="HWU64: add the DIET paper's regex features (diet_regex_features.yml)")
+    parser.add_argument("--thresholds", default="0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9",
+                        help="FallbackClassifier thresholds to recompute the figures for from the same "
+                        "model's confidences (comma-separated; '' for none)")
+    parser.add_argument("--lm-cache", choices=["off", "train", "all"], default="off",
+                        help="memoise LanguageModelFeaturizer outputs under bench/.cache/lm/: 'train' for "
+                        "training batches only; 'all' also for parsed messages (parse latency then leaves "
+                        "the language model out)")
     return parser.parse_args(argv)
 
 
@@ -81,6 +92,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         train_files.append(folder / "oos_train.yml")
     if args.hwu_regex and args.dataset == "hwu64":
         train_files.append(folder / "diet_regex_features.yml")
+
+    cache = None
+    if args.lm_cache != "off" and not args.baseline:
+        cache = LanguageModelCache(parse_too=args.lm_cache == "all")
+        cache.install()
 
     started = time.perf_counter()
     train_data = load_nlu_files(train_files)
@@ -117,9 +133,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["fallback_rate"] = fallbacks / len(predictions.predicted_intents)
         without = intent_metrics(predictions.gold_intents, predictions.predicted_without_fallback)
         figures["intent_accuracy_ignoring_fallback"] = without["intent_accuracy"]
+    oos_predictions = None
     if args.dataset == "clinc150":
-        figures.update(_out_of_scope_figures(trained.parse, folder, predictions.gold_intents,
-                                             predictions.predicted_intents, args.max_test))
+        oos_figures, oos_predictions = _out_of_scope_figures(
+            trained.parse, folder, predictions.gold_intents, predictions.predicted_intents, args.max_test)
+        figures.update(oos_figures)
+    fallback = None if args.baseline else fallback_config(config)
+    thresholds = [float(value) for value in args.thresholds.split(",") if value.strip()]
+    if fallback and thresholds:
+        figures["threshold_table"] = threshold_table(predictions, oos_predictions, thresholds, fallback[1])
+    if cache is not None:
+        figures["lm_cache"] = {"mode": args.lm_cache, "hits": cache.hits, "misses": cache.misses}
     figures.update({
         "train_seconds": trained.train_seconds,
         "load_seconds": trained.load_seconds,
@@ -133,7 +157,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _out_of_scope_figures(parse: Any, folder: Path, gold: list[str], predicted: list[str],
-                          limit: int | None) -> dict[str, Any]:
+                          limit: int | None) -> tuple[dict[str, Any], Predictions]:
     """In-scope accuracy (fallback counts as wrong) and recall of out-of-scope messages.
 
     An out-of-scope message is detected when the pipeline answers nlu_fallback (FallbackClassifier)
@@ -147,7 +171,17 @@ def _out_of_scope_figures(parse: Any, folder: Path, gold: list[str], predicted: 
         "in_scope_accuracy": in_scope_correct / len(gold) if gold else float("nan"),
         "oos_examples": len(oos_messages),
         "oos_recall": detected / len(oos_messages) if oos_messages else float("nan"),
-    }
+    }, oos
+
+
+def _print_threshold_table(table: list[dict[str, float]]) -> None:
+    """The fallback figures at other thresholds (same model, same ambiguity threshold)."""
+    print("\n  FallbackClassifier threshold (same model's confidences, same ambiguity_threshold):")
+    has_oos = "oos_recall" in table[0]
+    print("  threshold  in-scope acc.  fallback rate" + ("  oos recall" if has_oos else ""))
+    for row in table:
+        line = f"  {row['threshold']:9.2f}  {row['in_scope_accuracy']:13.4f}  {row['fallback_rate']:13.4f}"
+        print(line + (f"  {row['oos_recall']:10.4f}" if has_oos else ""))
 
 
 def _cpu_count() -> int:
@@ -159,7 +193,11 @@ def _cpu_count() -> int:
 def main(argv: list[str] | None = None) -> None:
     args = parse_arguments(argv)
     figures = run(args)
+    table = figures.pop("threshold_table", None)
     print_figures(f"{figures['dataset']} — {figures['system']}", figures)
+    if table:
+        _print_threshold_table(table)
+        figures["threshold_table"] = table
     if args.out:
         out = args.out if args.out.is_absolute() else Path.cwd() / args.out
         out.parent.mkdir(parents=True, exist_ok=True)
