@@ -1,7 +1,8 @@
 """A linear-chain conditional random field over token logits, batched and masked.
 
-Used by DIET for BILOU entity tags (and for roles and groups). Sequences are left-aligned:
-`mask[b, t]` is True for the first `length[b]` positions of row b.
+Used to train DIET's BILOU entity tags (and roles and groups); decoding a trained CRF is
+`diet_inference.CrfDecoder`, in numpy. Sequences are left-aligned: `mask[b, t]` is True for the
+first `length[b]` positions of row b.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from torch import nn
 
 
 class CRF(nn.Module):
-    """Transition scores between tags; negative log-likelihood, Viterbi decoding and marginals."""
+    """Transition scores between tags and the negative log-likelihood of tag sequences."""
 
     def __init__(self, num_tags: int) -> None:
         super().__init__()
@@ -44,44 +45,3 @@ class CRF(nn.Module):
             step = torch.logsumexp(alpha.unsqueeze(2) + self.transitions, dim=1) + logits[:, t]
             alpha = torch.where(mask[:, t : t + 1], step, alpha)
         return torch.logsumexp(alpha + self.end, dim=1)
-
-    def decode(self, logits: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Viterbi tags [B, T] (0 where masked) and the marginal probability of each chosen tag."""
-        batch, steps, _ = logits.shape
-        score = self.start + logits[:, 0]
-        history = []
-        for t in range(1, steps):
-            total = score.unsqueeze(2) + self.transitions
-            best, best_from = total.max(dim=1)
-            step = best + logits[:, t]
-            keep = mask[:, t : t + 1]
-            score = torch.where(keep, step, score)
-            # where masked, "come from yourself" so backtracking passes through padding unchanged
-            identity = torch.arange(self.num_tags, device=logits.device).expand(batch, -1)
-            history.append(torch.where(keep, best_from, identity))
-        best_last = (score + self.end).argmax(dim=1)
-        path = [best_last]
-        for best_from in reversed(history):
-            best_last = best_from.gather(1, best_last.unsqueeze(1)).squeeze(1)
-            path.append(best_last)
-        tags = torch.stack(list(reversed(path)), dim=1) * mask
-        marginals = self.marginals(logits, mask)
-        confidences = marginals.gather(2, tags.unsqueeze(2)).squeeze(2) * mask
-        return tags, confidences
-
-    def marginals(self, logits: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        """p(tag at t | sequence) by forward-backward, [B, T, num_tags]."""
-        steps = logits.shape[1]
-        alphas = [self.start + logits[:, 0]]
-        for t in range(1, steps):
-            step = torch.logsumexp(alphas[-1].unsqueeze(2) + self.transitions, dim=1) + logits[:, t]
-            alphas.append(torch.where(mask[:, t : t + 1], step, alphas[-1]))
-        # beta at the last real position is `end`; padding keeps beta = end so it carries back
-        betas = [self.end.expand_as(alphas[0])]
-        for t in range(steps - 2, -1, -1):
-            nxt = betas[0]
-            step = torch.logsumexp(self.transitions + (logits[:, t + 1] + nxt).unsqueeze(1), dim=2)
-            betas.insert(0, torch.where(mask[:, t + 1 : t + 2], step, nxt))
-        alpha = torch.stack(alphas, 1)
-        beta = torch.stack(betas, 1)
-        return torch.softmax(alpha + beta, dim=2)

@@ -13,7 +13,7 @@ from bot.nlu.classifiers.diet_spec import TAG_SETS, ModelSpec
 from bot.nlu.classifiers.features import FeatureRows
 from bot.nn.layers import EncoderLayer, LayerNorm, Linear, encoder_layers, gelu, logsumexp, sinusoids, softmax
 
-__all__ = ["DietInference", "TagPrediction"]
+__all__ = ["CrfDecoder", "DietInference", "TagPrediction"]
 
 TagPrediction = dict[str, tuple[np.ndarray, np.ndarray]]  # tag set -> (tag ids, confidences) per token
 
@@ -44,7 +44,7 @@ class DietInference:
             self.label_matrix = np.ascontiguousarray(labels.T)
         self.tag_sets = [name for name in TAG_SETS if name in spec.num_tags]
         self.tag_logits = {name: Linear.of(weights, f"tag_logits.{name}") for name in self.tag_sets}
-        self.crfs = {name: _Crf(weights, f"crfs.{name}") for name in self.tag_sets}
+        self.crfs = {name: CrfDecoder.of(weights, f"crfs.{name}") for name in self.tag_sets}
         self.entity_embed = weights.get("tag_embed.entity.weight")
 
     @property
@@ -127,13 +127,17 @@ class DietInference:
         return predicted
 
 
-class _Crf:
-    """Viterbi decoding and forward-backward marginals of `crf.CRF`, for one sequence."""
+class CrfDecoder:
+    """Viterbi decoding and forward-backward marginals for a trained `crf.CRF`, one sequence at a time."""
 
-    def __init__(self, weights: dict[str, np.ndarray], prefix: str) -> None:
-        self.transitions = weights[f"{prefix}.transitions"]  # [from, to]
-        self.start = weights[f"{prefix}.start"]
-        self.end = weights[f"{prefix}.end"]
+    def __init__(self, transitions: np.ndarray, start: np.ndarray, end: np.ndarray) -> None:
+        self.transitions = transitions  # [from, to]
+        self.start = start
+        self.end = end
+
+    @classmethod
+    def of(cls, weights: dict[str, np.ndarray], prefix: str) -> CrfDecoder:
+        return cls(weights[f"{prefix}.transitions"], weights[f"{prefix}.start"], weights[f"{prefix}.end"])
 
     def decode(self, logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(tag ids [T], marginal probability of each chosen tag [T]) for logits [T, tags]."""

@@ -129,12 +129,6 @@ class DIETModel(nn.Module):
             text, labels = F.normalize(text, dim=-1), F.normalize(labels, dim=-1)
         return text @ labels.T
 
-    def confidences(self, similarities: torch.Tensor, model_confidence: str) -> torch.Tensor:
-        if model_confidence == "linear_norm":
-            clipped = similarities.clamp(min=0)
-            return clipped / clipped.sum(-1, keepdim=True).clamp(min=1e-8)
-        return torch.softmax(similarities, dim=-1)
-
     def intent_loss(self, similarities: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         """Softmax cross-entropy over all labels (examples with label -1 do not count)."""
         known = labels >= 0
@@ -169,18 +163,6 @@ class DIETModel(nn.Module):
             logits = self._tag_inputs(states, name, batch.tags.get("entity"))
             losses[name] = crf.neg_log_likelihood(logits, batch.tags[name], token_mask)
         return losses
-
-    def predict_tags(self, states: torch.Tensor, batch: Batch) -> dict[str, tuple[torch.Tensor, torch.Tensor]]:
-        """Viterbi tags and confidences [B, T-1] per tag set; roles/groups see predicted entities."""
-        token_mask = batch.mask[:, :-1] & ~batch.is_sentence[:, :-1]
-        predicted: dict[str, tuple[torch.Tensor, torch.Tensor]] = {}
-        if token_mask.shape[1] == 0:
-            return predicted
-        for name, crf in self.crfs.items():
-            entity_tags = predicted["entity"][0] if "entity" in predicted else None
-            logits = self._tag_inputs(states, name, entity_tags)
-            predicted[name] = crf.decode(logits, token_mask)
-        return predicted
 
 
 class _SparseProjection(torch.autograd.Function):

@@ -8,7 +8,7 @@ import scipy.sparse
 import torch
 
 from bot.nlu.classifiers.batching import gather, to_tensors
-from bot.nlu.classifiers.diet_inference import DietInference
+from bot.nlu.classifiers.diet_inference import CrfDecoder, DietInference
 from bot.nlu.classifiers.diet_model import DIETModel
 from bot.nlu.classifiers.diet_spec import ModelSpec
 from bot.nlu.classifiers.features import FeatureDims, encode_rows
@@ -64,18 +64,26 @@ def test_numpy_inference_equals_the_torch_network(name: str) -> None:
     with torch.inference_mode():
         batch = gather(to_tensors(rows), torch.arange(len(messages)), sentence_only)
         states = model.encode(batch)
-        expected = model.confidences(model.similarities(states, batch), "softmax").numpy()
-        expected_tags = model.predict_tags(states, batch)
+        similarities = model.similarities(states, batch)
     confidences, tags = ours.predict(rows, "softmax")
-    np.testing.assert_allclose(confidences, expected, atol=2e-5)
+    np.testing.assert_allclose(confidences, torch.softmax(similarities, -1).numpy(), atol=2e-5)
+    weights = to_numpy(model.state_dict())
     for example, message_tags in enumerate(tags):
         length = int(rows.lengths[example])
-        assert set(message_tags) == set(expected_tags)
-        for tag_set, (ids, values) in message_tags.items():
-            np.testing.assert_array_equal(ids, expected_tags[tag_set][0][example, :length].numpy())
-            np.testing.assert_allclose(values, expected_tags[tag_set][1][example, :length].numpy(), atol=2e-5)
+        assert set(message_tags) == set(spec.num_tags)
+        entity_tags = None
+        for tag_set in ("entity", "role"):
+            if tag_set not in spec.num_tags:
+                continue
+            # the torch network's tag logits (roles see the predicted entities), decoded as trained
+            with torch.inference_mode():
+                logits = model._tag_inputs(states[example : example + 1, : length + 1], tag_set, entity_tags)
+            ids, values = CrfDecoder.of(weights, f"crfs.{tag_set}").decode(logits[0].numpy())
+            np.testing.assert_array_equal(message_tags[tag_set][0], ids)
+            np.testing.assert_allclose(message_tags[tag_set][1], values, atol=2e-5)
+            entity_tags = torch.from_numpy(ids)[None]
 
     subset, _ = ours.predict(rows, "linear_norm", with_tags=False, examples=np.array([3, 0]))
-    with torch.inference_mode():
-        linear = model.confidences(model.similarities(states, batch), "linear_norm").numpy()
+    clipped = similarities.clamp(min=0)
+    linear = (clipped / clipped.sum(-1, keepdim=True).clamp(min=1e-8)).numpy()
     np.testing.assert_allclose(subset, linear[[3, 0]], atol=2e-5)
