@@ -47,11 +47,6 @@ class DietInference:
         self.crfs = {name: CrfDecoder.of(weights, f"crfs.{name}") for name in self.tag_sets}
         self.entity_embed = weights.get("tag_embed.entity.weight")
 
-    @property
-    def sentence_only(self) -> bool:
-        """Tokens cannot change the result: no transformer mixes them into the sentence, no tagging."""
-        return not self.layers and not self.tag_sets
-
     # --- encoding -------------------------------------------------------------------------------
     def _project(self, rows: FeatureRows, row_ids: np.ndarray) -> np.ndarray:
         """The features of the given rows through the input layers, [len(row_ids), width]."""
@@ -102,7 +97,7 @@ class DietInference:
         if examples is None:
             examples = np.arange(len(rows))
         count = len(examples)
-        if self.sentence_only:
+        if self.spec.sentence_only:
             cls_rows = rows.row_start[examples] + rows.lengths[examples]
             similarities = self._similarities(self._project(rows, cls_rows)) if self.text_embed else None
             return _confidences(similarities, count, model_confidence), [{} for _ in range(count)]

@@ -33,3 +33,9 @@ class ModelSpec:
     intent_classification: bool = True
     scale_loss: bool = False
     constrain_similarities: bool = False
+
+    @property
+    def sentence_only(self) -> bool:
+        """Tokens cannot change the result: no transformer mixes them into the sentence, no tagging;
+        then only each example's CLS row needs computing, in training and in inference."""
+        return self.number_of_transformer_layers <= 0 and not self.num_tags

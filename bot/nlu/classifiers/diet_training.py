@@ -60,8 +60,6 @@ class _Trainer:
         self.model, self.encoded, self.rows = model, encoded, rows
         self.label_ids, self.config, self.name = label_ids, config, name
         self.has_labels = model.spec.intent_classification
-        # tokens cannot influence the result: no transformer, no entity tagging
-        self.sentence_only = model.encoder is None and not model.spec.num_tags
 
     def fit(self, train_ids: np.ndarray, held: np.ndarray, rng: np.random.Generator) -> None:
         cfg = self.config
@@ -87,7 +85,7 @@ class _Trainer:
                 subset_labels = self.label_ids[train_ids] if balanced else None
                 for batch_ids in batch_order(lengths[train_ids], subset_labels, size, balanced, rng):
                     ids = torch.from_numpy(train_ids[batch_ids])
-                    batch = gather(self.encoded, ids, self.sentence_only)
+                    batch = gather(self.encoded, ids, model.spec.sentence_only)
                     columns, rows = None, None
                     if row_optimizer is not None:
                         columns, batch.bag_indices = used_rows(batch.bag_indices, row_optimizer.table.shape[0])

@@ -60,9 +60,8 @@ def test_numpy_inference_equals_the_torch_network(name: str) -> None:
     rows = encode_rows(messages, "text", dims)
     ours = DietInference(spec, to_numpy(model.state_dict()))
 
-    sentence_only = model.encoder is None and not spec.num_tags
     with torch.inference_mode():
-        batch = gather(to_tensors(rows), torch.arange(len(messages)), sentence_only)
+        batch = gather(to_tensors(rows), torch.arange(len(messages)), spec.sentence_only)
         states = model.encode(batch)
         similarities = model.similarities(states, batch)
     confidences, tags = ours.predict(rows, "softmax")
