@@ -7,9 +7,10 @@ costs the same on message 10 and on message 10,000.
 
 The statements are written once, against a synchronous connection. PostgreSQL runs them on
 SQLAlchemy's async engine (`run_sync`), except the append and the read of every message, which
-go straight through an asyncpg pool (`postgres_events`: ~0.3 ms instead of ~2 ms); SQLite runs
-them whole in one worker thread of the store, because an async SQLite driver hops threads for
-every statement: an append cost ~2.5 ms that way against ~0.2 ms in one hop.
+go straight through an asyncpg pool (`postgres_events`: ~0.3 ms instead of ~2 ms), so the
+SQLAlchemy append and read below serve SQLite only. SQLite runs them whole in one worker thread
+of the store, because an async SQLite driver hops threads for every statement: an append cost
+~2.5 ms that way against ~0.2 ms in one hop.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -215,27 +216,13 @@ class SQLTrackerStore:
         if not new_events:
             return (await self.read_since(sender_id, _NO_SEQ_ABOVE))[1]
         rows = [_row_for(sender_id, item) for item in new_events]
+        now = time.time()
+        last_event_at = max(now, *(row["timestamp"] for row in rows))
+        session_offset = _session_offset(rows)
         await self._ready()
         if self._postgres is not None:
-            last_session = _last_session_start(rows)
-            now = time.time()
-            return await self._postgres.append(
-                sender_id, rows, now, max(now, *(row["timestamp"] for row in rows)),
-                None if last_session is None else last_session + 1)
-        return await self._run(self._append_rows, sender_id, rows, write=True)
-
-    def _append_rows(self, conn: Connection, sender_id: str, rows: list[dict[str, Any]]) -> int:
-        last_session = _last_session_start(rows)
-        now = time.time()
-        new_last = int(conn.scalar(_upsert_statement(self.dialect, last_session is not None), {
-            "sender_id": sender_id, "created": now, "last_event_at": max(now, *(row["timestamp"] for row in rows)),
-            "added": len(rows), "session_offset": (last_session or 0) + 1,
-        }))
-        first = new_last - len(rows) + 1
-        for offset, row in enumerate(rows):
-            row["seq"] = first + offset
-        conn.execute(sa.insert(events), rows)
-        return new_last
+            return await self._postgres.append(sender_id, rows, now, last_event_at, session_offset)
+        return await self._run(_append_rows, sender_id, rows, now, last_event_at, session_offset, write=True)
 
     async def get_events(self, sender_id: str, *, since_last_session_start: bool = True) -> list[dict[str, Any]]:
         """The conversation's event dicts in order; from its latest session start unless told otherwise."""
@@ -294,13 +281,14 @@ _READ_AFTER = _read_statement(False)
 
 
 @functools.cache
-def _upsert_statement(dialect: str, starts_session: bool) -> Any:
-    """Creates the conversation's row or adds `added` to its last_seq, returning the new last_seq.
+def _upsert_statement(starts_session: bool) -> Any:
+    """SQLite: creates the conversation's row or adds `added` to its last_seq, returning the new last_seq.
 
     The right-hand sides see the old row, so the session start's seq is old last_seq + offset.
-    Cached: built once per (dialect, starts_session), like the read statements.
+    Cached: built once per `starts_session`, like the read statements. (PostgreSQL runs the same
+    upsert, with the insert of the events, as one statement in `postgres_events`.)
     """
-    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(conversations).values(
+    insert = sqlite.insert(conversations).values(
         sender_id=sa.bindparam("sender_id"), created=sa.bindparam("created"),
         last_event_at=sa.bindparam("last_event_at"), last_seq=sa.bindparam("added"),
         session_start_seq=sa.bindparam("session_offset") if starts_session else None,
@@ -351,9 +339,24 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _last_session_start(rows: list[dict[str, Any]]) -> int | None:
-    """Index of the last session_started row, if any."""
-    return max((i for i, row in enumerate(rows) if row["type_name"] == "session_started"), default=None)
+def _session_offset(rows: list[dict[str, Any]]) -> int | None:
+    """1-based position of the last session_started row among the appended rows; None without one."""
+    last = max((i for i, row in enumerate(rows) if row["type_name"] == "session_started"), default=None)
+    return None if last is None else last + 1
+
+
+def _append_rows(conn: Connection, sender_id: str, rows: list[dict[str, Any]], created: float,
+                 last_event_at: float, session_offset: int | None) -> int:
+    """SQLite: the upsert hands out the seq numbers, then the events are inserted with them."""
+    new_last = int(conn.scalar(_upsert_statement(session_offset is not None), {
+        "sender_id": sender_id, "created": created, "last_event_at": last_event_at,
+        "added": len(rows), "session_offset": session_offset,
+    }))
+    first = new_last - len(rows) + 1
+    for offset, row in enumerate(rows):
+        row["seq"] = first + offset
+    conn.execute(sa.insert(events), rows)
+    return new_last
 
 
 def _row_for(sender_id: str, item: Any) -> dict[str, Any]:
