@@ -225,9 +225,12 @@ def predict(parse: Parser, messages: Iterable[Message]) -> Predictions:
 
 def fallback_config(config: dict[str, Any]) -> tuple[float, float] | None:
     """(threshold, ambiguity_threshold) of the config's FallbackClassifier; None without one."""
+    from bot.nlu.classifiers.fallback import FallbackConfig
+
     for step in config.get("pipeline") or []:
         if step.get("name") == "FallbackClassifier":
-            return float(step.get("threshold", 0.3)), float(step.get("ambiguity_threshold", 0.1))
+            options = FallbackConfig.model_validate({k: v for k, v in step.items() if k != "name"})
+            return options.threshold, options.ambiguity_threshold
     return None
 
 
