@@ -69,6 +69,7 @@ class StoreSetup:
     schema: str | None = None
     redis_url: str | None = None
     key_prefix: str | None = None
+    peer_database: str | None = None  # the database `rasa run` created (PostgreSQL), dropped in cleanup
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -97,6 +98,24 @@ class StoreSetup:
             f"lock_store:\n  type: redis\n  url: {redis_url}\n  key_prefix: {key_prefix}\n")
         return cls("postgres+redis", endpoints, postgres_url=postgres_url, schema=schema,
                    redis_url=redis_url, key_prefix=key_prefix)
+
+    def peer_endpoints(self) -> Path:
+        """endpoints.yml for `rasa run`: the same SQLite file, or for PostgreSQL a fresh database that
+        Rasa creates itself through `login_db` (Rasa's SQL store has no schema option), and Redis locks."""
+        if self.postgres_url is None:
+            return self.endpoints
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.postgres_url)
+        self.peer_database = f"{self.schema}_rasa"
+        endpoints = self.endpoints.with_name("endpoints-rasa.yml")
+        endpoints.write_text(
+            "tracker_store:\n  type: SQL\n  dialect: postgresql\n"
+            f"  url: {url.host}\n  port: {url.port or 5432}\n  db: {self.peer_database}\n"
+            f"  username: {url.username}\n  login_db: {url.database}\n"
+            f"lock_store:\n  type: redis\n  url: {make_url(self.redis_url).host}\n"
+            f"  port: {make_url(self.redis_url).port or 6379}\n  key_prefix: {self.key_prefix}\n")
+        return endpoints
 
     def database_bytes(self) -> int:
         """On-disk size of the stored conversations (SQLite file + WAL, or the schema's relations)."""
@@ -128,9 +147,11 @@ class StoreSetup:
         return self.postgres_url.replace("postgresql+asyncpg://", "postgresql://")
 
     def cleanup(self) -> None:
-        """Drops the schema and the Redis keys (the SQLite file goes with the work folder)."""
+        """Drops the schema (and the peer's database) and the Redis keys (SQLite goes with the work folder)."""
         if self.schema:
             asyncio.run(self._drop_schema())
+        if self.peer_database:
+            asyncio.run(self._drop_peer_database())
         if self.key_prefix:
             asyncio.run(self._delete_keys())
 
@@ -140,6 +161,15 @@ class StoreSetup:
         conn = await asyncpg.connect(self._asyncpg_url())
         try:
             await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        finally:
+            await conn.close()
+
+    async def _drop_peer_database(self) -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(self._asyncpg_url())
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{self.peer_database}" WITH (FORCE)')
         finally:
             await conn.close()
 
@@ -164,32 +194,41 @@ def free_port() -> int:
 class Server:
     """A `bot run` subprocess; `start()` returns the seconds until /health answered 200."""
 
+    system = "ours"
+    health_path = "/health"
+
     def __init__(self, model: Model, setup: StoreSetup, log: Path) -> None:
         self.model, self.setup, self.log_path = model, setup, log
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
 
+    def command(self) -> list[str]:
+        return [sys.executable, "-m", "bot.cli.main", "run", "--model", str(self.model.models),
+                "--endpoints", str(self.setup.endpoints), "--port", str(self.port),
+                "--project-dir", str(self.model.project_dir), "--auth-token", TOKEN]
+
+    def environment(self) -> dict[str, str]:
+        return dict(os.environ)
+
     def start(self, timeout: float = 180.0) -> float:
         started = time.perf_counter()
         with open(self.log_path, "w") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "bot.cli.main", "run", "--model", str(self.model.models),
-                 "--endpoints", str(self.setup.endpoints), "--port", str(self.port),
-                 "--project-dir", str(self.model.project_dir), "--auth-token", TOKEN],
-                cwd=self.model.project_dir, stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ))
+            self.process = subprocess.Popen(self.command(), cwd=self.model.project_dir, stdout=log,
+                                            stderr=subprocess.STDOUT, env=self.environment())
         deadline = started + timeout
         while time.perf_counter() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"bot run exited with {self.process.returncode}:\n{self.log_path.read_text()}")
+                raise RuntimeError(f"{self.system} server exited with {self.process.returncode}:\n"
+                                   f"{self.log_path.read_text()}")
             try:
-                if httpx.get(f"{self.base}/health", timeout=1.0).status_code == 200:
+                if httpx.get(f"{self.base}{self.health_path}", timeout=1.0).status_code == 200:
                     return time.perf_counter() - started
             except httpx.HTTPError:
                 pass
             time.sleep(0.02)
         self.stop()
-        raise RuntimeError(f"bot run was not healthy after {timeout:g} s:\n{self.log_path.read_text()}")
+        raise RuntimeError(f"{self.system} server was not healthy after {timeout:g} s:\n{self.log_path.read_text()}")
 
     def rss_bytes(self) -> tuple[int, int]:
         """(current, peak) resident memory of the server process, from /proc."""
@@ -210,3 +249,49 @@ class Server:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+# -- Rasa 3.6 as the peer --------------------------------------------------------------------------
+
+# The peer project: a Rasa bot both systems load unchanged (our example has our LanguageDetector).
+PEER_BOTS = REPO.parent / "shared" / "rasa-bots"
+# Messages rasa-init-moodbot answers with a plain response (rules and stories, no custom action).
+MOODBOT_MESSAGES = ["hello", "I am feeling great", "are you a bot?", "bye"]
+
+
+def peer_models(bot: str, rasa_python: Path, work: Path) -> tuple[Model, Model]:
+    """The bot trained by `bot train` and by `rasa train`, from one copy (each into its own folder)."""
+    project = work / bot
+    shutil.copytree(PEER_BOTS / bot, project)
+    messages = MOODBOT_MESSAGES if bot.endswith("moodbot") else ["hello"]
+    for command in ([sys.executable, "-m", "bot.cli.main", "train", "--out", "models-ours"],
+                    [str(rasa_python), "-m", "rasa", "train", "--out", "models-rasa"]):
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True, env=peer_environment())
+        if result.returncode != 0:
+            raise SystemExit(f"{' '.join(command[:4])} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
+    origin = f"../shared/rasa-bots/{bot}"
+    return (Model(project / "models-ours", project, messages, origin, len(messages)),
+            Model(project / "models-rasa", project, messages, origin, len(messages)))
+
+
+def peer_environment() -> dict[str, str]:
+    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+class RasaServer(Server):
+    """`rasa run` of the same project with its REST channel, the same stores where Rasa has them."""
+
+    system = "Rasa"
+    health_path = "/"  # Rasa answers "Hello from Rasa" there once the model is loaded
+
+    def __init__(self, model: Model, setup: StoreSetup, log: Path, python: Path) -> None:
+        super().__init__(model, setup, log)
+        self.python = python
+
+    def command(self) -> list[str]:
+        return [str(self.python), "-m", "rasa", "run", "--model", str(self.model.models), "--endpoints",
+                str(self.setup.peer_endpoints()), "--port", str(self.port), "--connector", "rest",
+                "--interface", "127.0.0.1"]
+
+    def environment(self) -> dict[str, str]:
+        return peer_environment()

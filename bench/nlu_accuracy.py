@@ -2,6 +2,7 @@
 
     python bench/nlu_accuracy.py --dataset banking77 --config bench/configs/default.yml
     python bench/nlu_accuracy.py --dataset clinc150 --baseline tfidf-svm --out bench/results/clinc_svm.json
+    python bench/nlu_accuracy.py --dataset snips --config bench/configs/default.yml --peer rasa
 
 Data comes from ../shared/benchmarks/<dataset>/ (train.yml, test.yml; CLINC150 also oos_test.yml).
 See bench/README.md for what each figure means.
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -37,6 +39,7 @@ from _nlu_eval import (  # noqa: E402
     train_pipeline,
     train_tfidf_svm,
 )
+from _rasa_peer import rasa_python, rasa_version, train_rasa  # noqa: E402
 
 from bot.shared.nlu.readers import load_nlu_files, read_nlu_yaml  # noqa: E402
 
@@ -56,6 +59,13 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--config", type=Path, help="pipeline config (e.g. bench/configs/default.yml)")
     source.add_argument("--baseline", choices=["tfidf-svm"], help="a scikit-learn baseline instead")
+    parser.add_argument("--peer", choices=["rasa"],
+                        help="train and parse with Rasa 3.6 from its own venv instead (same config and data)")
+    parser.add_argument("--rasa-python", type=Path,
+                        help="Python of Rasa's venv (default: $RASA_PYTHON, else ../rasa-venv/bin/python)")
+    parser.add_argument("--threads", type=int,
+                        help="threads for training and parsing (BOT_TORCH_THREADS; TensorFlow's for --peer rasa); "
+                        "default: each system's own (ours 1, Rasa all cores)")
     parser.add_argument("--out", type=Path, help="also write the figures as JSON here")
     parser.add_argument("--epochs", type=int, help="override DIET/ResponseSelector epochs (quick runs)")
     parser.add_argument("--max-train", type=int, help="train on the first N examples only (smoke tests)")
@@ -93,6 +103,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.hwu_regex and args.dataset == "hwu64":
         train_files.append(folder / "diet_regex_features.yml")
 
+    if args.peer and (args.baseline or args.max_train or args.lm_cache != "off"):
+        raise SystemExit("--peer needs --config and takes no --baseline, --max-train or --lm-cache")
+    if args.threads:
+        os.environ["BOT_TORCH_THREADS"] = str(args.threads)
     cache = None
     if args.lm_cache != "off" and not args.baseline:
         cache = LanguageModelCache(parse_too=args.lm_cache == "all")
@@ -111,6 +125,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.baseline:
         trained = train_tfidf_svm(train_data)
         system = f"baseline {args.baseline}"
+    elif args.peer == "rasa":
+        config = read_config(args.config, args.epochs)
+        python = rasa_python(args.rasa_python)
+        system = f"Rasa {rasa_version(python)} {args.config}"
+        print(f"training {system} in {python.parent.parent}", flush=True)
+        trained = train_rasa(config, train_files, language, python, args.threads)
     else:
         config = read_config(args.config, args.epochs)
         trained = train_pipeline(config, train_data, language)
@@ -142,13 +162,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     thresholds = [float(value) for value in args.thresholds.split(",") if value.strip()]
     if fallback and thresholds:
         figures["threshold_table"] = threshold_table(predictions, oos_predictions, thresholds, fallback[1])
+    peer_figures = trained.finish() if trained.finish else {}
     if cache is not None:
         figures["lm_cache"] = {"mode": args.lm_cache, "hits": cache.hits, "misses": cache.misses}
     figures.update({
         "train_seconds": trained.train_seconds,
         "load_seconds": trained.load_seconds,
         **latency_metrics(predictions.latencies),
-        "peak_rss_mb": peak_rss_mb(),
+        "peak_rss_mb": peer_figures.get("peak_rss_mb") or peak_rss_mb(),
+        "threads": args.threads or ("TensorFlow default" if args.peer else os.environ.get("BOT_TORCH_THREADS", "1")),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {_cpu_count()} CPUs",
         **trained.extra,
@@ -185,8 +207,6 @@ def _print_threshold_table(table: list[dict[str, float]]) -> None:
 
 
 def _cpu_count() -> int:
-    import os
-
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 0)
 
 

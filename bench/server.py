@@ -4,6 +4,7 @@
     python bench/server.py memory      # server RSS; database bytes per stored conversation
     python bench/server.py coldstart   # process start until /health answers 200 (median of 3)
     python bench/server.py all
+    python bench/server.py latency --peer rasa --levels 1,10 --think 0,1   # side by side with Rasa 3.6
 
 Each runs against the embedded stores (SQLite + in-process locks) and PostgreSQL + Redis
 (`--setups` picks). See bench/README.md ("Server") for what the figures mean.
@@ -22,13 +23,32 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _server_setup import TOKEN, Model, Server, StoreSetup, resolve_model  # noqa: E402
+from _server_setup import (  # noqa: E402
+    TOKEN,
+    Model,
+    RasaServer,
+    Server,
+    StoreSetup,
+    peer_models,
+    resolve_model,
+)
+
+
+@dataclass
+class Target:
+    """A system under test: its model and how to start its server on a store setup."""
+
+    system: str
+    model: Model
+    make: Callable[[StoreSetup, Path], Server]
 
 
 def _load() -> str:
@@ -106,10 +126,11 @@ async def _run_level(base: str, concurrency: int, seconds: float, max_messages: 
             "messages_per_s": len(latencies) / elapsed, "load": _load()}
 
 
-def latency(model: Model, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
+def latency(target: Target, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
     results = []
+    model = target.model
     for setup in setups:
-        server = Server(model, setup, work / f"latency-{setup.name}.log")
+        server = target.make(setup, work / f"latency-{target.system}-{setup.name}.log")
         server.start()
         try:
             asyncio.run(_run_level(server.base, 1, 30, 10, model))  # warm-up (lazy imports, pools)
@@ -117,20 +138,24 @@ def latency(model: Model, setups: list[StoreSetup], args: argparse.Namespace, wo
                 for level in args.levels:
                     row = asyncio.run(_run_level(server.base, level, args.seconds, args.max_messages, model, think))
                     row["setup"] = setup.name
+                    row["system"] = target.system
                     row["rss_mb"] = server.rss_bytes()[0] / 2**20
                     results.append(row)
-                    print(f"  {setup.name} x{level} think {think:g} s: {row['messages']} messages, "
+                    print(f"  {target.system} {setup.name} x{level} think {think:g} s: {row['messages']} messages, "
                           f"load {row['load']}", file=sys.stderr)
         finally:
             server.stop()
+    return results
+
+
+def print_latency(results: list[dict], model: Model, args: argparse.Namespace) -> None:
     _print_table(
         f"Round trip POST /webhooks/rest/webhook ({model.origin}, up to {args.seconds:g} s or "
         f"{args.max_messages} messages per level)",
-        ["stores", "conversations", "think s", "messages", "errors", "empty", "p50 ms", "p99 ms", "msg/s",
+        ["system", "stores", "conversations", "think s", "messages", "errors", "empty", "p50 ms", "p99 ms", "msg/s",
          "server RSS MB", "load 1/5/15"],
-        [[r["setup"], r["concurrency"], _fmt(r["think_s"]), r["messages"], r["errors"], r["empty_replies"], _fmt(r["p50_ms"]), _fmt(r["p99_ms"]),
+        [[r["system"], r["setup"], r["concurrency"], _fmt(r["think_s"]), r["messages"], r["errors"], r["empty_replies"], _fmt(r["p50_ms"]), _fmt(r["p99_ms"]),
           _fmt(r["messages_per_s"]), _fmt(r["rss_mb"], 0), r["load"]] for r in results])
-    return results
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -174,10 +199,13 @@ async def _store_conversations(setup: StoreSetup, first: int, count: int, events
         await store.close()
 
 
-def memory(model: Model, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
+def memory(target: Target, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
     results = []
+    model = target.model
     for setup in setups:
-        server = Server(model, setup, work / f"memory-{setup.name}.log")
+        if target.system != "ours" and setup.sqlite_path is None:
+            continue  # the peer's PostgreSQL size is not measured (its tables are not in our schema)
+        server = target.make(setup, work / f"memory-{target.system}-{setup.name}.log")
         server.start()
         try:
             idle_rss, _ = server.rss_bytes()
@@ -185,54 +213,62 @@ def memory(model: Model, setups: list[StoreSetup], args: argparse.Namespace, wor
             events = asyncio.run(_api_conversations(server.base, args.api_conversations, model.messages[0]))
             rss_after_api, peak_rss = server.rss_bytes()
             started = time.perf_counter()
-            stored = max(0, args.conversations - args.api_conversations)
+            # More conversations are appended through our tracker store, so only for our server.
+            stored = max(0, args.conversations - args.api_conversations) if target.system == "ours" else 0
             asyncio.run(_store_conversations(setup, 0, stored, events))
             filled_bytes = setup.database_bytes()
             total = args.api_conversations + stored
             results.append({
-                "setup": setup.name, "idle_rss_mb": idle_rss / 2**20, "rss_after_api_mb": rss_after_api / 2**20,
+                "system": target.system, "setup": setup.name, "idle_rss_mb": idle_rss / 2**20, "rss_after_api_mb": rss_after_api / 2**20,
                 "peak_rss_mb": peak_rss / 2**20, "api_conversations": args.api_conversations,
                 "conversations": total, "events_per_conversation": len(events),
                 "database_bytes": filled_bytes, "bytes_per_conversation": (filled_bytes - empty_bytes) / total,
                 "store_seconds": time.perf_counter() - started, "load": _load()})
         finally:
             server.stop()
+    return results
+
+
+def print_memory(results: list[dict], model: Model, args: argparse.Namespace) -> None:
     _print_table(
         f"Memory ({model.origin}; {args.api_conversations} conversations through the API, the rest "
         "appended through the tracker store with the same events)",
-        ["stores", "idle RSS MB", f"RSS after {args.api_conversations} conv. MB", "peak RSS MB",
+        ["system", "stores", "idle RSS MB", f"RSS after {args.api_conversations} conv. MB", "peak RSS MB",
          "conversations", "events/conv.", "DB MB", "bytes/conv.", "DB MB per 10k conv.", "load 1/5/15"],
-        [[r["setup"], _fmt(r["idle_rss_mb"]), _fmt(r["rss_after_api_mb"]), _fmt(r["peak_rss_mb"]),
+        [[r["system"], r["setup"], _fmt(r["idle_rss_mb"]), _fmt(r["rss_after_api_mb"]), _fmt(r["peak_rss_mb"]),
           r["conversations"], r["events_per_conversation"], _fmt(r["database_bytes"] / 2**20),
           _fmt(r["bytes_per_conversation"], 0), _fmt(r["bytes_per_conversation"] * 10_000 / 2**20), r["load"]]
          for r in results])
-    return results
 
 
 # -- cold start ------------------------------------------------------------------------------------
 
-def coldstart(model: Model, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
+def coldstart(target: Target, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
     results = []
     for setup in setups:
         times = []
         for attempt in range(args.repeat):
-            server = Server(model, setup, work / f"coldstart-{setup.name}-{attempt}.log")
+            server = target.make(setup, work / f"coldstart-{target.system}-{setup.name}-{attempt}.log")
             try:
                 times.append(server.start())
             finally:
                 server.stop()
-        results.append({"setup": setup.name, "seconds": times, "median_s": statistics.median(times),
-                        "load": _load()})
-    _print_table(f"Cold start of `bot run` until /health is 200 ({model.origin})",
-                 ["stores", "median s", "runs s", "load 1/5/15"],
-                 [[r["setup"], _fmt(r["median_s"], 2), " ".join(f"{t:.2f}" for t in r["seconds"]), r["load"]]
-                  for r in results])
+        results.append({"system": target.system, "setup": setup.name, "seconds": times,
+                        "median_s": statistics.median(times), "load": _load()})
     return results
+
+
+def print_coldstart(results: list[dict], model: Model, args: argparse.Namespace) -> None:
+    _print_table(f"Cold start of the server until its health check is 200 ({model.origin})",
+                 ["system", "stores", "median s", "runs s", "load 1/5/15"],
+                 [[r["system"], r["setup"], _fmt(r["median_s"], 2), " ".join(f"{t:.2f}" for t in r["seconds"]),
+                   r["load"]] for r in results])
 
 
 # -- command line ----------------------------------------------------------------------------------
 
-COMMANDS = {"latency": latency, "memory": memory, "coldstart": coldstart}
+COMMANDS = {"latency": (latency, print_latency), "memory": (memory, print_memory),
+            "coldstart": (coldstart, print_coldstart)}
 
 
 def _setups(names: list[str], args: argparse.Namespace, work: Path) -> list[StoreSetup]:
@@ -245,6 +281,19 @@ def _setups(names: list[str], args: argparse.Namespace, work: Path) -> list[Stor
         else:
             raise SystemExit(f"unknown setup '{name}': use embedded and/or postgres+redis")
     return setups
+
+
+def _targets(args: argparse.Namespace, work: Path) -> list[Target]:
+    """Our server on the example (or --model / --tiny); with --peer, ours and Rasa's on a Rasa bot."""
+    if not args.peer:
+        model = resolve_model(args.model, tiny=args.tiny, work=work)
+        return [Target("ours", model, lambda setup, log: Server(model, setup, log))]
+    from _rasa_peer import rasa_python
+
+    python = rasa_python(args.rasa_python)
+    ours, peer = peer_models(args.peer_bot, python, work)
+    return [Target("ours", ours, lambda setup, log: Server(ours, setup, log)),
+            Target("Rasa", peer, lambda setup, log: RasaServer(peer, setup, log, python))]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -263,6 +312,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--conversations", type=int, default=10_000, help="memory: conversations to store")
     parser.add_argument("--api-conversations", type=int, default=200, help="memory: of those, sent over HTTP")
     parser.add_argument("--repeat", type=int, default=3, help="coldstart: starts per setup")
+    parser.add_argument("--peer", choices=["rasa"], help="also measure Rasa 3.6 (its own venv) on the same "
+                        "Rasa bot, stores and load; the model is then that bot's, trained by both")
+    parser.add_argument("--peer-bot", default="rasa-init-moodbot", help="the bot in ../shared/rasa-bots for --peer")
+    parser.add_argument("--rasa-python", type=Path, help="Python of Rasa's venv (default: ../rasa-venv/bin/python)")
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
     args = parser.parse_args(argv)
     args.levels = [int(level) for level in args.levels.split(",")]
@@ -271,17 +324,21 @@ def main(argv: list[str] | None = None) -> None:
     print(f"load average before: {_load()} on {os.cpu_count()} CPUs", file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="bench-server-") as folder:
         work = Path(folder)
-        model = resolve_model(args.model, tiny=args.tiny, work=work)
+        targets = _targets(args, work)
+        model = targets[0].model
         figures: dict[str, Any] = {"model": model.origin, "cpus": os.cpu_count(), "load_before": _load()}
-        for name, command in COMMANDS.items():
+        for name, (command, show) in COMMANDS.items():
             if args.command not in (name, "all"):
                 continue
-            setups = _setups(args.setups.split(","), args, work)  # fresh stores for each measurement
-            try:
-                figures[name] = command(model, setups, args, work)
-            finally:
-                for setup in setups:
-                    setup.cleanup()
+            figures[name] = []
+            for target in targets:
+                setups = _setups(args.setups.split(","), args, work)  # fresh stores for each measurement
+                try:
+                    figures[name] += command(target, setups, args, work)
+                finally:
+                    for setup in setups:
+                        setup.cleanup()
+            show(figures[name], model, args)
     print(f"\nload average after: {_load()}")
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

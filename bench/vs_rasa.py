@@ -1,0 +1,172 @@
+"""Side by side with Rasa 3.6: the same config and data through our pipeline and Rasa's, in one run.
+
+    python bench/vs_rasa.py nlu --datasets snips,xsid-de,hwu64,banking77,clinc150 --config bench/configs/default.yml
+    python bench/vs_rasa.py stories --bots form-01-actions,rasa-init-moodbot
+
+Rasa runs from its own venv (bench/README.md, "Side by side with Rasa"); nothing of it is imported here.
+`nlu`: each dataset through bench/nlu_accuracy.py twice (ours, then `--peer rasa`), one table.
+`stories`: each bot of ../shared/rasa-bots trained and tested with `bot train` / `bot test` and with
+`rasa train` / `rasa test core`, stories and actions that pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import compat_suite  # noqa: E402
+import nlu_accuracy  # noqa: E402
+from _nlu_eval import REPO  # noqa: E402
+from _rasa_peer import peer_environment, rasa_python, rasa_version  # noqa: E402
+
+NLU_COLUMNS = [("intent_accuracy", "intent acc."), ("intent_macro_f1", "macro-F1"), ("entity_f1", "entity F1"),
+               ("in_scope_accuracy", "in scope"), ("oos_recall", "OOS recall"), ("train_seconds", "train s"),
+               ("parse_ms_p50", "parse p50 ms"), ("parse_ms_p99", "p99 ms"), ("peak_rss_mb", "peak MB")]
+
+
+def compare_nlu(args: argparse.Namespace) -> list[dict[str, Any]]:
+    rows = []
+    for dataset in args.datasets.split(","):
+        for peer in (None, "rasa"):
+            argv = ["--dataset", dataset, "--config", str(args.config), "--thresholds", ""]
+            if args.threads:
+                argv += ["--threads", str(args.threads)]
+            if args.epochs:
+                argv += ["--epochs", str(args.epochs)]
+            if args.max_test:
+                argv += ["--max-test", str(args.max_test)]
+            if dataset == "clinc150" and args.train_oos:
+                argv.append("--train-oos")
+            if peer:
+                argv += ["--peer", peer] + (["--rasa-python", str(args.rasa_python)] if args.rasa_python else [])
+            figures = nlu_accuracy.run(nlu_accuracy.parse_arguments(argv))
+            figures["who"] = "Rasa" if peer else "ours"
+            rows.append(figures)
+            print(json.dumps({k: figures.get(k) for k, _ in NLU_COLUMNS} | {"dataset": dataset, "who": figures["who"]}),
+                  flush=True)
+    return rows
+
+
+def print_nlu_table(rows: list[dict[str, Any]]) -> None:
+    print("\n| dataset | system | " + " | ".join(title for _, title in NLU_COLUMNS) + " |")
+    print("|---|---|" + "---|" * len(NLU_COLUMNS))
+    for row in rows:
+        cells = []
+        for key, _ in NLU_COLUMNS:
+            value = row.get(key)
+            cells.append("" if value is None else f"{value:.3f}" if isinstance(value, float) and value < 10
+                         else f"{value:.1f}" if isinstance(value, float) else str(value))
+        print(f"| {row['dataset']} | {row['who']} | " + " | ".join(cells) + " |")
+
+
+def rasa_bot_results(bot_dir: Path, python: Path, threads: int | None) -> dict[str, Any]:
+    """`rasa train` and `rasa test core` of one bot, in a copy, with Rasa's own CLI."""
+    rasa = [str(python), "-m", "rasa"]
+    result: dict[str, Any] = {"bot": bot_dir.name}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp) / bot_dir.name
+        shutil.copytree(bot_dir, work)
+        environment = peer_environment(threads)
+        started = time.perf_counter()
+        train = subprocess.run(rasa + ["train"], cwd=work, capture_output=True, text=True, env=environment,
+                               timeout=3600)
+        override = compat_suite.OVERRIDES / f"{bot_dir.name}.yml"
+        if train.returncode != 0 and override.exists():  # the same documented override as ours
+            result["train_unchanged"] = _last_lines(train.stdout + train.stderr, 2)
+            shutil.copy(override, work / "config.override.yml")
+            started = time.perf_counter()
+            train = subprocess.run(rasa + ["train", "--config", "config.override.yml"], cwd=work,
+                                   capture_output=True, text=True, env=environment, timeout=3600)
+            result["override"] = f"bench/compat/{bot_dir.name}.yml"
+        result["train_seconds"] = round(time.perf_counter() - started, 1)
+        result["trains"] = train.returncode == 0
+        if train.returncode != 0:
+            result["error"] = _last_lines(train.stdout + train.stderr)
+            return result
+        tests = work / "tests"
+        if not (tests.is_dir() and any(tests.glob("*.yml"))):
+            return result
+        test = subprocess.run(rasa + ["test", "core", "--stories", "tests", "--out", "results"], cwd=work,
+                              capture_output=True, text=True, env=environment, timeout=3600)
+        output = test.stdout + test.stderr
+        # Rasa logs "Evaluation Results on CONVERSATION level: ... Correct: 6 / 7", then the ACTION level.
+        for level, key in (("CONVERSATION", "stories"), ("ACTION", "actions")):
+            found = re.search(rf"Evaluation Results on {level} level:.*?Correct:\s*(\d+)\s*/\s*(\d+)", output, re.S)
+            if found:
+                result[key] = f"{found.group(1)}/{found.group(2)}"
+        if test.returncode != 0:
+            result["test_error"] = _last_lines(test.stdout + test.stderr)
+    return result
+
+
+def _last_lines(text: str, count: int = 8) -> str:
+    return "\n".join(text.strip().splitlines()[-count:])
+
+
+def compare_stories(args: argparse.Namespace) -> list[dict[str, Any]]:
+    python = rasa_python(args.rasa_python)
+    names = args.bots.split(",") if args.bots else sorted(p.name for p in compat_suite.BOTS.iterdir() if p.is_dir())
+    rows = []
+    for name in names:
+        bot_dir = compat_suite.BOTS / name
+        ours = compat_suite.evaluate(bot_dir)
+        peer = rasa_bot_results(bot_dir, python, args.threads)
+        row = {"bot": name, "ours": ours, "rasa": peer}
+        print(json.dumps(row), flush=True)
+        rows.append(row)
+    print("\n| bot | ours: trains | ours: stories | ours: actions | ours: train s "
+          "| Rasa: trains | Rasa: stories | Rasa: actions | Rasa: train s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        ours, peer = row["ours"], row["rasa"]
+        print(f"| {row['bot']} | {'yes' if ours.get('trains') else 'no'}"
+              f"{' (override)' if ours.get('override') else ''} | {ours.get('stories', '')} | "
+              f"{ours.get('actions', '')} | {ours.get('train_seconds', '')} | "
+              f"{'yes' if peer.get('trains') else 'no'}{' (override)' if peer.get('override') else ''} | "
+              f"{peer.get('stories', '')} | "
+              f"{peer.get('actions', '')} | {peer.get('train_seconds', '')} |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rasa-python", type=Path, help="Python of Rasa's venv (default: ../rasa-venv/bin/python)")
+    parser.add_argument("--threads", type=int, help="threads for both systems (default: each its own)")
+    parser.add_argument("--out", type=Path, help="also write the rows as JSON here")
+    commands = parser.add_subparsers(dest="command", required=True)
+    nlu = commands.add_parser("nlu", help="NLU benchmarks, same config")
+    nlu.add_argument("--datasets", default="snips,xsid-de,hwu64,banking77,clinc150")
+    nlu.add_argument("--config", type=Path, default=REPO / "bench" / "configs" / "default.yml")
+    nlu.add_argument("--epochs", type=int)
+    nlu.add_argument("--max-test", type=int)
+    nlu.add_argument("--train-oos", action="store_true")
+    stories = commands.add_parser("stories", help="the Rasa bots' own test stories")
+    stories.add_argument("--bots", help="comma-separated names in ../shared/rasa-bots (default: all)")
+    args = parser.parse_args(argv)
+
+    if args.threads:  # `bot train` in compat_suite inherits it
+        os.environ["BOT_TORCH_THREADS"] = str(args.threads)
+    python = rasa_python(args.rasa_python)
+    print(f"peer: Rasa {rasa_version(python)} ({python})", flush=True)
+    if args.command == "nlu":
+        rows = compare_nlu(args)
+        print_nlu_table(rows)
+    else:
+        rows = compare_stories(args)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(rows, indent=2, default=str))
+
+
+if __name__ == "__main__":
+    main()
