@@ -31,7 +31,7 @@ __all__ = ["AugmentedMemoizationPolicy", "MemoizationPolicy", "MemoizationConfig
 class MemoizationConfig(PolicyConfig):
     """Options of the memoization policies."""
 
-    max_history: int | None = Field(default=5, ge=1)
+    max_history: int | None = Field(default=None, ge=1)  # Rasa 3: the whole conversation
     use_nlu_confidence_as_score: bool = False
 
 
@@ -59,7 +59,7 @@ class MemoizationPolicy(Policy):
 
     @property
     def max_history(self) -> int | None:
-        return getattr(self.config, "max_history", 5)
+        return getattr(self.config, "max_history", None)
 
     # -- training --------------------------------------------------------------------------------
     def train(self, stories: TrainingStories, domain: Domain) -> None:

@@ -98,7 +98,7 @@ class RulePolicy(Policy):
     """Handles rules, forms (loops) and the core fallback."""
 
     name: ClassVar[str] = "RulePolicy"
-    default_priority: ClassVar[int] = 6
+    default_priority: ClassVar[int] = 4  # Rasa 3: above memoization (3)
     makes_plain_predictions: ClassVar[bool] = False  # loop events, end-to-end and no-user predictions
     Config: ClassVar[type[PolicyConfig]] = RulePolicyConfig
     config: RulePolicyConfig

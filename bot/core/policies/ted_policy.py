@@ -51,6 +51,7 @@ _NO_EFFECT_OPTIONS = (
     "negative_margin_scale", "connection_density", "use_sparse_input_dropout", "use_dense_input_dropout",
     "tensorboard_log_directory", "tensorboard_log_level", "e2e_confidence_threshold", "featurizers", "BILOU_flag",
     "split_entities_by_comma", "constrain_similarities", "batch_strategy", "checkpoint_model",
+    "evaluate_on_number_of_examples",
 )
 
 
@@ -73,11 +74,10 @@ class TEDConfig(PolicyConfig):
     learning_rate: float = Field(default=0.001, gt=0.0)
     random_seed: int | None = 0  # fixed by default (Rasa: random): same stories, same model
     model_confidence: str = "softmax"
-    ranking_length: int = Field(default=10, ge=0)
+    ranking_length: int = Field(default=0, ge=0)  # Rasa 3: 0 = every action keeps its score
     renormalize_confidences: bool = False
     entity_recognition: bool = True
     evaluate_every_number_of_epochs: int = 20
-    evaluate_on_number_of_examples: int = 0
     checkpoint_model: bool = False
     constrain_similarities: bool = False
     split_entities_by_comma: bool | dict[str, bool] = True
@@ -107,6 +107,7 @@ class TEDConfig(PolicyConfig):
     e2e_confidence_threshold: Any = None
     featurizers: Any = None
     BILOU_flag: Any = None
+    evaluate_on_number_of_examples: Any = None
 
     @field_validator("model_confidence")
     @classmethod

@@ -51,8 +51,8 @@ class DIETConfig(ComponentConfig):
     use_masked_language_model: bool = False
     drop_rate: float = 0.2
     drop_rate_attention: float = 0.0
-    sparse_input_dropout: bool = True
-    dense_input_dropout: bool = False
+    use_sparse_input_dropout: bool = True
+    use_dense_input_dropout: bool = True
     connection_density: float = 0.2
     weight_sparsity: float | None = None
     embedding_dimension: int = 20
@@ -67,12 +67,50 @@ class DIETConfig(ComponentConfig):
     intent_classification: bool = True
     entity_recognition: bool = True
     BILOU_flag: bool = True
+    # true: two tokens of one entity type separated by ", " (or more than one other character) are two
+    # entities; a mapping sets it per entity type (the rest stay true). Rasa's rule, see bilou.py.
+    split_entities_by_comma: bool | dict[str, bool] = True
     evaluate_every_number_of_epochs: int = 20
     evaluate_on_number_of_examples: int = 0
     # Fixed by default (Rasa: random) so that the same data gives the same model; null = from the clock
     random_seed: int | None = 0
     tensorboard_log_directory: str | None = None
     checkpoint_model: bool = False
+    # Accepted so that Rasa configs load; they tune parts this network does not have (_NO_EFFECT).
+    regularization_constant: float = 0.002
+    concat_dimension: dict[str, int] = Field(default_factory=lambda: {"text": 128, "label": 20})
+    share_hidden_layers: bool = False
+    use_key_relative_attention: bool = False
+    use_value_relative_attention: bool = False
+    max_relative_position: int | None = 5
+    featurizers: list[str] = Field(default_factory=list)
+    maximum_positive_similarity: float = 0.8
+    maximum_negative_similarity: float = -0.4
+    use_maximum_negative_similarity: bool = True
+    negative_margin_scale: float = 0.8
+    tensorboard_log_level: str = "epoch"
+    run_eagerly: bool = False
+    drop_small_last_batch: bool = False
+
+
+# Rasa options declared above that change nothing here, and why; a warning names them when set.
+_NO_EFFECT = {
+    "regularization_constant": "no L2 penalty is applied (the sparse rows are scaled to unit length "
+                               "instead; an L2 penalty of 0.002 cost 19 points on BANKING77, bench/README.md)",
+    "concat_dimension": "sequence and sentence features are joined without a projection",
+    "share_hidden_layers": "text and label hidden layers are never shared",
+    "use_key_relative_attention": "attention uses absolute positions",
+    "use_value_relative_attention": "attention uses absolute positions",
+    "max_relative_position": "attention uses absolute positions",
+    "featurizers": "DIET uses the features of every featurizer in the pipeline",
+    "maximum_positive_similarity": "only for loss_type margin, which is not implemented",
+    "maximum_negative_similarity": "only for loss_type margin, which is not implemented",
+    "use_maximum_negative_similarity": "only for loss_type margin, which is not implemented",
+    "negative_margin_scale": "only for loss_type margin, which is not implemented",
+    "tensorboard_log_level": "no TensorBoard logs are written",
+    "run_eagerly": "a TensorFlow switch",
+    "drop_small_last_batch": "the last, smaller batch is always trained",
+}
 
 
 def _text_option(value: Any, default: Any) -> Any:
@@ -131,8 +169,14 @@ class DIETClassifier(Component):
 
     def _warn_unsupported(self) -> None:
         cfg = self.config
+        for option, why in _NO_EFFECT.items():
+            if option in cfg.model_fields_set and getattr(cfg, option) != type(cfg).model_fields[option].get_default(
+                    call_default_factory=True):
+                logger.warning("%s: option %s has no effect here: %s", type(self).__name__, option, why)
+        # Our layers are fully connected, which is connection_density 1.0.
         for option, used in (
-            ("connection_density", cfg.connection_density != 0.2 or cfg.weight_sparsity is not None),
+            ("connection_density", cfg.connection_density < 1.0 and "connection_density" in cfg.model_fields_set
+             or cfg.weight_sparsity is not None),
             ("tensorboard_log_directory", cfg.tensorboard_log_directory is not None),
             ("use_masked_language_model", cfg.use_masked_language_model),
             ("loss_type margin", cfg.loss_type == "margin"),
@@ -155,8 +199,8 @@ class DIETClassifier(Component):
             unidirectional_encoder=cfg.unidirectional_encoder,
             drop_rate=cfg.drop_rate,
             drop_rate_attention=cfg.drop_rate_attention,
-            sparse_input_dropout=cfg.sparse_input_dropout,
-            dense_input_dropout=cfg.dense_input_dropout,
+            sparse_input_dropout=cfg.use_sparse_input_dropout,
+            dense_input_dropout=cfg.use_dense_input_dropout,
             embedding_dimension=cfg.embedding_dimension,
             similarity_type=similarity,
             intent_classification=bool(self.labels),
@@ -247,7 +291,7 @@ class DIETClassifier(Component):
             strings = [self.tag_names[name][i] for i in ids[: len(tokens)].tolist()]
             names[name] = ensure_consistent_bilou(strings, values) if self.config.BILOU_flag else strings
             confidences[name] = values
-        entities = bilou_to_entities(tokens, names, confidences, message.text)
+        entities = bilou_to_entities(tokens, names, confidences, message.text, self.config.split_entities_by_comma)
         for entity in entities:
             entity[EXTRACTOR] = type(self).__name__
         if entities:

@@ -144,8 +144,30 @@ def ensure_consistent_bilou(tags: Sequence[str], confidences: Sequence[float] | 
     return fixed
 
 
-def _spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
-    """(first token, last token, label) of each entity in a tag sequence."""
+# What may stand between two tokens of one entity when it is not split by comma ("Allee 175, 10119").
+_JOINING_CHARACTERS = frozenset(".,; ")
+# Rasa's split_entities_by_comma: true, or per entity type with true for the types not named.
+SplitByComma = bool | Mapping[str, bool]
+
+
+def tokens_join(text: str, previous: Token, token: Token, label: str, split_by_comma: SplitByComma) -> bool:
+    """Whether two neighbouring tokens tagged with the same entity type form one entity (Rasa's rule).
+
+    Tokens at most one character apart always do. Up to three characters apart, all of them from
+    ".,; ", they do only when the type is not split by comma; anything wider starts a new entity.
+    """
+    gap = token.start - previous.end
+    if gap <= 1:
+        return True
+    split = split_by_comma if isinstance(split_by_comma, bool) else split_by_comma.get(label, True)
+    return gap <= 3 and set(text[previous.end:token.start]) <= _JOINING_CHARACTERS and not split
+
+
+def _spans(tags: Sequence[str], joins: Any = None) -> list[tuple[int, int, str]]:
+    """(first token, last token, label) of each entity in a tag sequence.
+
+    `joins(i, label)`, when given, says whether token i may continue the entity of token i - 1.
+    """
     spans: list[tuple[int, int, str]] = []
     open_span: list[Any] | None = None  # [first, last, label]
     for i, tag in enumerate(tags):
@@ -159,6 +181,7 @@ def _spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
             and open_span[2] == label
             and open_span[1] == i - 1
             and (prefix in (INSIDE, LAST) or prefix is None)
+            and (joins is None or joins(i, label))
         )
         if continues:
             assert open_span is not None
@@ -184,6 +207,7 @@ def bilou_to_entities(
     tags: Sequence[str] | Mapping[str, Sequence[str]],
     confidences: Sequence[float] | Mapping[str, Sequence[float]] | None,
     text: str,
+    split_by_comma: SplitByComma = True,
 ) -> list[dict[str, Any]]:
     """Entities (Rasa's dicts) from per-token tags.
 
@@ -192,6 +216,8 @@ def bilou_to_entities(
     Each entity gets entity, start, end, value (the text slice), confidence_entity
     (the lowest token confidence in its span), and role/group with their confidences when
     the role/group tags mark the entity's tokens. The caller adds "extractor".
+    Tokens of one tag span that stand apart in the text become separate entities as
+    `split_by_comma` says (see `tokens_join`).
     """
     tags_by_attr = _as_mapping(tags, ENTITY_TYPE)
     conf_by_attr = _as_mapping(confidences, ENTITY_TYPE)
@@ -200,7 +226,10 @@ def bilou_to_entities(
         raise ValueError(f"{len(entity_tags)} entity tags for {len(tokens)} tokens")
 
     entities: list[dict[str, Any]] = []
-    for first, last, label in _spans(entity_tags):
+    def joins(i: int, label: str) -> bool:
+        return tokens_join(text, tokens[i - 1], tokens[i], label, split_by_comma)
+
+    for first, last, label in _spans(entity_tags, joins):
         start, end = tokens[first].start, tokens[last].end
         entity: dict[str, Any] = {
             ENTITY_TYPE: label,

@@ -35,7 +35,13 @@ class ResponseSelectorConfig(DIETConfig):
     )
     number_of_transformer_layers: int | dict[str, int] = 0
     transformer_size: int | dict[str, int] | None = None
-    entity_recognition: bool = False
+    dense_dimension: dict[str, int] = Field(default_factory=lambda: {"text": 512, "label": 512})
+    concat_dimension: dict[str, int] = Field(default_factory=lambda: {"text": 512, "label": 512})
+    use_sparse_input_dropout: bool = False
+    use_dense_input_dropout: bool = False
+    connection_density: float = 1.0
+    scale_loss: bool = True
+    entity_recognition: bool = False  # Rasa: true on paper, then forced off
     retrieval_intent: str | None = None
     use_text_as_label: bool = False
 

@@ -80,3 +80,49 @@ def test_build_tag_id_dict():
     ids = build_tag_id_dict(data)
     assert ids["O"] == 0 and set(ids) == {"O", "B-city", "I-city", "L-city", "U-city"}
     assert build_tag_id_dict(data, "group") == {}
+
+
+def _whitespace_tokens(text: str) -> list[Token]:
+    from bot.nlu.tokenizers.whitespace import WhitespaceTokenizer
+
+    return WhitespaceTokenizer(WhitespaceTokenizer.Config()).tokenize(text)
+
+
+ADDRESS = "ship to Schönhauser Allee 175, 10119 Berlin please"
+
+
+def _address_tags(tokens: list[Token]) -> list[str]:
+    inside = [t.text for t in tokens].index("Schönhauser"), [t.text for t in tokens].index("Berlin")
+    return ["O" if not inside[0] <= i <= inside[1] else
+            "B-address" if i == inside[0] else "L-address" if i == inside[1] else "I-address"
+            for i in range(len(tokens))]
+
+
+def test_split_entities_by_comma_splits_at_a_comma_by_default_as_rasa_does():
+    tokens = _whitespace_tokens(ADDRESS)
+    assert [t.text for t in tokens][4:6] == ["175", "10119"]  # the comma is not a token
+    entities = bilou_to_entities(tokens, _address_tags(tokens), None, ADDRESS)
+    assert [e["value"] for e in entities] == ["Schönhauser Allee 175", "10119 Berlin"]
+
+
+def test_split_entities_by_comma_false_keeps_one_entity_per_type():
+    tokens = _whitespace_tokens(ADDRESS)
+    joined = bilou_to_entities(tokens, _address_tags(tokens), None, ADDRESS, split_by_comma={"address": False})
+    assert [e["value"] for e in joined] == ["Schönhauser Allee 175, 10119 Berlin"]
+    # a type not named in the mapping is split (Rasa's default, true)
+    other = bilou_to_entities(tokens, _address_tags(tokens), None, ADDRESS, split_by_comma={"food": False})
+    assert len(other) == 2
+
+
+def test_tokens_far_apart_are_two_entities_even_without_splitting():
+    text = "Berlin    Hamburg"  # four spaces: more than three characters apart
+    entities = bilou_to_entities(_tokens(text), ["B-city", "L-city"], None, text, split_by_comma=False)
+    assert [e["value"] for e in entities] == ["Berlin", "Hamburg"]
+    text = "Berlin   Hamburg"  # three: still one entity when not split
+    entities = bilou_to_entities(_tokens(text), ["B-city", "L-city"], None, text, split_by_comma=False)
+    assert [e["value"] for e in entities] == [text]
+    text = "Berlin - Hamburg"  # a dash is not a joining character
+    tokens = _whitespace_tokens(text)
+    assert len(tokens) == 2
+    entities = bilou_to_entities(tokens, ["B-city", "L-city"], None, text, split_by_comma=False)
+    assert [e["value"] for e in entities] == ["Berlin", "Hamburg"]
