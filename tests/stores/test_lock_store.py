@@ -86,7 +86,8 @@ async def test_wait_timeout_raises_and_does_not_block_the_line(lock_store: LockS
 
 async def test_cancelled_waiter_leaves_the_line(lock_store: LockStore) -> None:
     async with lock_store.lock("conv"):
-        waiter = asyncio.create_task(_hold(lock_store, "conv", 0))
+        # A long wait: on a starved machine the waiter must still be waiting, not timed out, when cancelled.
+        waiter = asyncio.create_task(_hold(lock_store, "conv", 0, wait_timeout=300))
         await asyncio.sleep(0.05)
         waiter.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -107,8 +108,9 @@ async def test_a_lock_held_past_its_lifetime_is_given_to_the_next(lock_store: Lo
         await holder
 
 
-async def _hold(store: LockStore, conversation: str, seconds: float, lifetime: float = 60) -> None:
-    async with store.lock(conversation, lock_lifetime=lifetime, wait_timeout=10):
+async def _hold(store: LockStore, conversation: str, seconds: float, lifetime: float = 60,
+                wait_timeout: float = 10) -> None:
+    async with store.lock(conversation, lock_lifetime=lifetime, wait_timeout=wait_timeout):
         await asyncio.sleep(seconds)
 
 
