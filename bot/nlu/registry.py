@@ -27,6 +27,7 @@ COMPONENTS: dict[str, str] = {
     # classifiers
     "DIETClassifier": "bot.nlu.classifiers.diet:DIETClassifier",
     "KeywordIntentClassifier": "bot.nlu.classifiers.keyword:KeywordIntentClassifier",
+    "LogisticRegressionClassifier": "bot.nlu.classifiers.logistic_regression:LogisticRegressionClassifier",
     "FallbackClassifier": "bot.nlu.classifiers.fallback:FallbackClassifier",
     "LanguageDetector": "bot.nlu.classifiers.language_detector:LanguageDetector",
     # extractors
