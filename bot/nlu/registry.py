@@ -28,6 +28,7 @@ COMPONENTS: dict[str, str] = {
     "DIETClassifier": "bot.nlu.classifiers.diet:DIETClassifier",
     "KeywordIntentClassifier": "bot.nlu.classifiers.keyword:KeywordIntentClassifier",
     "LogisticRegressionClassifier": "bot.nlu.classifiers.logistic_regression:LogisticRegressionClassifier",
+    "SklearnIntentClassifier": "bot.nlu.classifiers.sklearn_intent:SklearnIntentClassifier",
     "FallbackClassifier": "bot.nlu.classifiers.fallback:FallbackClassifier",
     "LanguageDetector": "bot.nlu.classifiers.language_detector:LanguageDetector",
     # extractors
