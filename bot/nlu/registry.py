@@ -36,6 +36,7 @@ COMPONENTS: dict[str, str] = {
     "EntitySynonymMapper": "bot.nlu.extractors.synonym_mapper:EntitySynonymMapper",
     "DucklingEntityExtractor": "bot.nlu.extractors.duckling:DucklingEntityExtractor",
     "SpacyEntityExtractor": "bot.nlu.extractors.spacy_entity:SpacyEntityExtractor",
+    "CRFEntityExtractor": "bot.nlu.extractors.crf_entity:CRFEntityExtractor",
     # selectors
     "ResponseSelector": "bot.nlu.selectors.response_selector:ResponseSelector",
 }
