@@ -26,6 +26,7 @@ nlu:
     - hallo zusammen
     - guten Morgen
     - servus
+    - hallo [Anna](name)
 """
 PIPELINE = {
     "language": "en",
@@ -37,6 +38,8 @@ PIPELINE = {
         {"name": "CountVectorsFeaturizer", "max_ngram": 2},
         {"name": "CountVectorsFeaturizer", "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
         {"name": "DIETClassifier", "epochs": 2, "number_of_transformer_layers": 1, "transformer_size": 16},
+        {"name": "CRFEntityExtractor"},
+        {"name": "LogisticRegressionClassifier"},
         {"name": "EntitySynonymMapper"},
         {"name": "FallbackClassifier"},
     ],
