@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -86,10 +87,14 @@ def train_rasa(config: dict[str, Any], train_files: list[Path], language: str | 
     def finish() -> dict[str, Any]:
         process.stdin.write("\n")
         process.stdin.flush()
-        last = json.loads(process.stdout.readline() or "{}")
+        answer = process.stdout.readline()
+        if not answer:
+            print(f"Rasa ended without its memory figure; see {log_path}", file=sys.stderr)
+        last = json.loads(answer or "{}")
         process.wait(timeout=60)
         log.close()
-        shutil.rmtree(work, ignore_errors=True)
+        if answer:  # keep the folder and its log otherwise
+            shutil.rmtree(work, ignore_errors=True)
         return {"peak_rss_mb": last.get("peak_rss_mb")}
 
     return Trained(parse, timings["train_seconds"], timings["load_seconds"], finish=finish)

@@ -291,7 +291,7 @@ class RasaServer(Server):
     def command(self) -> list[str]:
         return [str(self.python), "-m", "rasa", "run", "--model", str(self.model.models), "--endpoints",
                 str(self.setup.peer_endpoints()), "--port", str(self.port), "--connector", "rest",
-                "--interface", "127.0.0.1"]
+                "--interface", "127.0.0.1", "--enable-api", "--auth-token", TOKEN]  # the API: trackers
 
     def environment(self) -> dict[str, str]:
         return peer_environment()

@@ -169,7 +169,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "train_seconds": trained.train_seconds,
         "load_seconds": trained.load_seconds,
         **latency_metrics(predictions.latencies),
-        "peak_rss_mb": peer_figures.get("peak_rss_mb") or peak_rss_mb(),
+        # The peer's own peak (None when it did not report one), never this process's.
+        "peak_rss_mb": peer_figures.get("peak_rss_mb") if trained.finish else peak_rss_mb(),
         "threads": args.threads or ("TensorFlow default" if args.peer else os.environ.get("BOT_TORCH_THREADS", "1")),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {_cpu_count()} CPUs",

@@ -298,7 +298,7 @@ def _targets(args: argparse.Namespace, work: Path) -> list[Target]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("command", choices=[*COMMANDS, "all"])
+    parser.add_argument("command", help=f"{', '.join(COMMANDS)}, several comma-separated, or all")
     parser.add_argument("--model", type=Path, help="model folder (default: models/ of the repo)")
     parser.add_argument("--tiny", action="store_true", help="use tests/server/data/tiny instead of the example")
     parser.add_argument("--setups", default="embedded,postgres+redis", help="comma-separated store setups")
@@ -318,6 +318,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rasa-python", type=Path, help="Python of Rasa's venv (default: ../rasa-venv/bin/python)")
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
     args = parser.parse_args(argv)
+    wanted = list(COMMANDS) if args.command == "all" else args.command.split(",")
+    if unknown := [name for name in wanted if name not in COMMANDS]:
+        parser.error(f"unknown command {', '.join(unknown)}: use {', '.join(COMMANDS)} or all")
     args.levels = [int(level) for level in args.levels.split(",")]
     args.think = [float(think) for think in args.think.split(",")]
 
@@ -328,7 +331,7 @@ def main(argv: list[str] | None = None) -> None:
         model = targets[0].model
         figures: dict[str, Any] = {"model": model.origin, "cpus": os.cpu_count(), "load_before": _load()}
         for name, (command, show) in COMMANDS.items():
-            if args.command not in (name, "all"):
+            if name not in wanted:
                 continue
             figures[name] = []
             for target in targets:

@@ -49,12 +49,20 @@ def compare_nlu(args: argparse.Namespace) -> list[dict[str, Any]]:
                 argv.append("--train-oos")
             if peer:
                 argv += ["--peer", peer] + (["--rasa-python", str(args.rasa_python)] if args.rasa_python else [])
-            figures = nlu_accuracy.run(nlu_accuracy.parse_arguments(argv))
+            figures = _run_nlu_accuracy(argv)
             figures["who"] = "Rasa" if peer else "ours"
             rows.append(figures)
             print(json.dumps({k: figures.get(k) for k, _ in NLU_COLUMNS} | {"dataset": dataset, "who": figures["who"]}),
                   flush=True)
     return rows
+
+
+def _run_nlu_accuracy(argv: list[str]) -> dict[str, Any]:
+    """One bench/nlu_accuracy.py run in its own process, so each peak memory figure is that run's."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "figures.json"
+        subprocess.run([sys.executable, str(Path(nlu_accuracy.__file__)), *argv, "--out", str(out)], check=True)
+        return json.loads(out.read_text())
 
 
 def print_nlu_table(rows: list[dict[str, Any]]) -> None:
