@@ -318,6 +318,21 @@ def _in_transaction(engine: Engine, work: Callable[..., T], args: tuple[Any, ...
             return work(conn, *args)
 
 
+def _set_wal(cursor: Any, attempts: int = 200) -> None:
+    """PRAGMA journal_mode=WAL, retried: switching the mode can fail at once with "database is locked"
+    (SQLite does not wait on its busy timeout there) while another process opens the same new file."""
+    import sqlite3
+
+    for attempt in range(attempts):
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _install_sqlite_hooks(engine: Engine) -> None:
     """Lets SQLAlchemy, not the sqlite3 module, issue BEGIN, so writers can say IMMEDIATE."""
 
@@ -325,12 +340,12 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
         # WAL: readers keep reading while one process appends. synchronous=NORMAL is safe with WAL
         # (no corruption; an application crash loses nothing) and drops the fsync of every commit;
         # only a power cut can undo the last commits, which operators who need that use PostgreSQL for.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _set_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     @sa_event.listens_for(engine, "begin")

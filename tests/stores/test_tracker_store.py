@@ -228,3 +228,30 @@ def test_head_revision_is_the_newest_migration() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     assert ScriptDirectory.from_config(config).get_current_head() == HEAD_REVISION
+
+
+def test_switching_sqlite_to_wal_is_retried_while_another_process_holds_the_new_file() -> None:
+    """SQLite can refuse `PRAGMA journal_mode=WAL` at once ("database is locked", without waiting on
+    its busy timeout) while another process opens the same new file; opening must retry, not fail."""
+    import sqlite3
+
+    from bot.stores.sql_tracker_store import _set_wal
+
+    class Cursor:
+        def __init__(self, failures: int, message: str = "database is locked") -> None:
+            self.failures, self.message, self.calls = failures, message, 0
+
+        def execute(self, statement: str) -> None:
+            self.calls += 1
+            if self.calls <= self.failures:
+                raise sqlite3.OperationalError(self.message)
+
+    busy = Cursor(failures=3)
+    _set_wal(busy)
+    assert busy.calls == 4
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _set_wal(Cursor(failures=5), attempts=3)  # gives up in the end
+    other = Cursor(failures=1, message="disk I/O error")
+    with pytest.raises(sqlite3.OperationalError, match="disk"):
+        _set_wal(other)  # only a lock is worth waiting for
+    assert other.calls == 1
