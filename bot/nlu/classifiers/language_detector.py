@@ -23,6 +23,7 @@ from typing import Any, ClassVar
 import numpy as np
 from pydantic import Field, field_validator
 
+from bot.nlu.classifiers.logistic_regression import probabilities
 from bot.nlu.component import Component, ComponentConfig
 from bot.nlu.featurizers.ngrams import char_wb_ngrams
 from bot.shared.errors import InvalidModel
@@ -140,11 +141,7 @@ class _NgramLogisticModel:
         if norm > 0:
             values /= norm
         scores = self.coef[:, columns] @ values + self.intercept
-        if len(self.classes) == 2:
-            positive = 1.0 / (1.0 + np.exp(-scores[0]))
-            return np.array([1.0 - positive, positive])
-        scores = np.exp(scores - scores.max())
-        return scores / scores.sum()
+        return probabilities(scores[None, :], one_vs_rest=False)[0]
 
     def save(self, path: Path) -> None:
         terms = json.dumps(sorted(self.vocabulary, key=self.vocabulary.__getitem__), ensure_ascii=False)

@@ -17,12 +17,13 @@ import numpy as np
 from pydantic import Field
 
 from bot.nlu.classifiers.sentence_features import (
+    SentenceIntentClassifier,
     has_sentence_features,
     sentence_matrix,
     sentence_widths,
-    write_intent_ranking,
 )
-from bot.nlu.component import Component, ComponentConfig
+from bot.nlu.component import ComponentConfig
+from bot.nn.layers import softmax
 from bot.nn.weights import load_weights, save_weights
 from bot.shared.nlu.constants import INTENT, TEXT
 from bot.shared.nlu.message import Message
@@ -44,11 +45,6 @@ class LogisticRegressionConfig(ComponentConfig):
     ranking_length: int = Field(10, ge=0)
 
 
-def _softmax(scores: np.ndarray) -> np.ndarray:
-    scores = np.exp(scores - scores.max(axis=1, keepdims=True))
-    return scores / scores.sum(axis=1, keepdims=True)
-
-
 def _sigmoid(scores: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * scores))  # overflow-free logistic function
 
@@ -61,10 +57,10 @@ def probabilities(scores: np.ndarray, one_vs_rest: bool) -> np.ndarray:
     if one_vs_rest:
         each = _sigmoid(scores)
         return each / np.maximum(each.sum(axis=1, keepdims=True), 1e-12)
-    return _softmax(scores)
+    return softmax(scores, axis=1)
 
 
-class LogisticRegressionClassifier(Component):
+class LogisticRegressionClassifier(SentenceIntentClassifier):
     """Intent by multinomial logistic regression over the messages' sentence features."""
 
     Config: ClassVar[type[ComponentConfig]] = LogisticRegressionConfig
@@ -122,20 +118,11 @@ class LogisticRegressionClassifier(Component):
         scores = np.asarray(features @ self.coef.T) + self.intercept
         return probabilities(scores, self.one_vs_rest)
 
-    def process(self, messages: list[Message]) -> None:
-        if self.coef is None:
-            for message in messages:
-                if not isinstance(message.get(INTENT), dict):
-                    message.set(INTENT, {"name": None, "confidence": 0.0})
-            return
-        wanted = [m for m in messages if has_sentence_features(m)]
-        if not wanted:
-            return
-        for message, row in zip(wanted, self.predict_proba(wanted), strict=True):
-            write_intent_ranking(message, self.labels, row, self.config.ranking_length)
+    def trained(self) -> bool:
+        return self.coef is not None
 
-    def process_training_data(self, training_data: TrainingData) -> None:
-        """Training examples keep their gold intents (later classifiers train on them)."""
+    def readable(self, message: Message) -> bool:
+        return has_sentence_features(message)
 
     def persist(self, directory: Path) -> None:
         meta = {"trained": self.coef is not None, "labels": self.labels, "one_vs_rest": self.one_vs_rest,

@@ -12,11 +12,14 @@ from collections.abc import Iterable
 import numpy as np
 import scipy.sparse
 
+from bot.nlu.component import Component
 from bot.shared.errors import InvalidModel
 from bot.shared.nlu.constants import INTENT, INTENT_RANKING, SENTENCE, TEXT
 from bot.shared.nlu.message import Message
+from bot.shared.nlu.training_data import TrainingData
 
-__all__ = ["has_sentence_features", "sentence_matrix", "sentence_widths", "write_intent_ranking"]
+__all__ = ["SentenceIntentClassifier", "has_sentence_features", "sentence_matrix", "sentence_widths",
+           "write_intent_ranking"]
 
 
 def _sentence_parts(message: Message, sparse: bool, origins: set[str] | None) -> list[object]:
@@ -103,3 +106,35 @@ def write_intent_ranking(
     ranking = [{"name": labels[i], "confidence": float(probabilities[i])} for i in order]
     message.set(INTENT, dict(ranking[0]))
     message.set(INTENT_RANKING, ranking[:ranking_length] if ranking_length > 0 else ranking)
+
+
+class SentenceIntentClassifier(Component):
+    """What the scikit-learn intent classifiers share at parse time: one sentence row per message in,
+    Rasa's `intent` and `intent_ranking` out. Subclasses say whether they are trained, which messages
+    carry the features they read, and the probabilities (in the order of `labels`)."""
+
+    labels: list[str]
+
+    def trained(self) -> bool:
+        raise NotImplementedError
+
+    def readable(self, message: Message) -> bool:
+        raise NotImplementedError
+
+    def predict_proba(self, messages: list[Message]) -> np.ndarray:
+        raise NotImplementedError
+
+    def process(self, messages: list[Message]) -> None:
+        if not self.trained():
+            for message in messages:
+                if not isinstance(message.get(INTENT), dict):
+                    message.set(INTENT, {"name": None, "confidence": 0.0})
+            return
+        wanted = [m for m in messages if self.readable(m)]
+        if not wanted:
+            return
+        for message, row in zip(wanted, self.predict_proba(wanted), strict=True):
+            write_intent_ranking(message, self.labels, row, self.config.ranking_length)  # type: ignore[attr-defined]
+
+    def process_training_data(self, training_data: TrainingData) -> None:
+        """Training examples keep their gold intents (later classifiers train on them)."""

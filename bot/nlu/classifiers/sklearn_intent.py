@@ -24,10 +24,10 @@ import numpy as np
 from pydantic import Field, field_validator
 
 from bot.nlu.classifiers.sentence_features import (
+    SentenceIntentClassifier,
     has_sentence_features,
     sentence_matrix,
     sentence_widths,
-    write_intent_ranking,
 )
 from bot.nlu.classifiers.svm import SvmModel, numeric_gamma
 from bot.nlu.component import Component, ComponentConfig
@@ -86,7 +86,7 @@ class SklearnIntentConfig(ComponentConfig):
         return value
 
 
-class SklearnIntentClassifier(Component):
+class SklearnIntentClassifier(SentenceIntentClassifier):
     """Intent by a support vector machine over dense sentence features."""
 
     Config: ClassVar[type[ComponentConfig]] = SklearnIntentConfig
@@ -120,7 +120,7 @@ class SklearnIntentClassifier(Component):
             logger.warning("SklearnIntentClassifier: needs examples of at least two intents; it is not "
                            "trained and predicts nothing")
             return
-        featured = [m for m in examples if has_sentence_features(m, self._featurizers(), sparse=False)]
+        featured = [m for m in examples if self.readable(m)]
         _, self.dense_width = sentence_widths(featured, self._featurizers())
         if not self.dense_width:
             raise InvalidConfig(
@@ -167,21 +167,16 @@ class SklearnIntentClassifier(Component):
         logger.debug("SklearnIntentClassifier: grid search chose %s", best)
         return SvmModel.from_fitted(calibrated)
 
-    def process(self, messages: list[Message]) -> None:
-        if self.model is None:
-            for message in messages:
-                if not isinstance(message.get(INTENT), dict):
-                    message.set(INTENT, {"name": None, "confidence": 0.0})
-            return
-        wanted = [m for m in messages if has_sentence_features(m, self._featurizers(), sparse=False)]
-        if not wanted:
-            return
-        features = sentence_matrix(wanted, 0, self.dense_width, self._featurizers()).toarray()
-        for message, row in zip(wanted, self.model.predict_proba(features), strict=True):
-            write_intent_ranking(message, self.labels, row, self.config.ranking_length)
+    def trained(self) -> bool:
+        return self.model is not None
 
-    def process_training_data(self, training_data: TrainingData) -> None:
-        """Training examples keep their gold intents (later classifiers train on them)."""
+    def readable(self, message: Message) -> bool:
+        return has_sentence_features(message, self._featurizers(), sparse=False)
+
+    def predict_proba(self, messages: list[Message]) -> np.ndarray:
+        """[messages, intents] probabilities, intents in the order of `labels`."""
+        assert self.model is not None
+        return self.model.predict_proba(sentence_matrix(messages, 0, self.dense_width, self._featurizers()).toarray())
 
     def persist(self, directory: Path) -> None:
         meta: dict[str, Any] = {"trained": self.model is not None}
