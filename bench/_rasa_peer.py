@@ -101,6 +101,7 @@ def train_rasa(config: dict[str, Any], train_files: list[Path], language: str | 
 
 
 def rasa_version(python: Path) -> str:
-    result = subprocess.run([str(python), "-c", "import rasa; print(rasa.__version__)"], capture_output=True,
-                            text=True, env=peer_environment(None), timeout=120)
+    # The installed distribution's metadata: importing rasa would load TensorFlow (seconds) for a string.
+    result = subprocess.run([str(python), "-c", "import importlib.metadata as m; print(m.version('rasa'))"],
+                            capture_output=True, text=True, env=peer_environment(None), timeout=120)
     return result.stdout.strip() or "unknown"

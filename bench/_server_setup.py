@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+from _rasa_peer import peer_environment  # bench/ is on the path, as for every bench module
 
 REPO = Path(__file__).resolve().parent.parent
 TINY_PROJECT = REPO / "tests" / "server" / "data" / "tiny"
@@ -149,27 +150,18 @@ class StoreSetup:
     def cleanup(self) -> None:
         """Drops the schema (and the peer's database) and the Redis keys (SQLite goes with the work folder)."""
         if self.schema:
-            asyncio.run(self._drop_schema())
+            asyncio.run(self._execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE'))
         if self.peer_database:
-            asyncio.run(self._drop_peer_database())
+            asyncio.run(self._execute(f'DROP DATABASE IF EXISTS "{self.peer_database}" WITH (FORCE)'))
         if self.key_prefix:
             asyncio.run(self._delete_keys())
 
-    async def _drop_schema(self) -> None:
+    async def _execute(self, statement: str) -> None:
         import asyncpg
 
         conn = await asyncpg.connect(self._asyncpg_url())
         try:
-            await conn.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
-        finally:
-            await conn.close()
-
-    async def _drop_peer_database(self) -> None:
-        import asyncpg
-
-        conn = await asyncpg.connect(self._asyncpg_url())
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{self.peer_database}" WITH (FORCE)')
+            await conn.execute(statement)
         finally:
             await conn.close()
 
@@ -266,16 +258,12 @@ def peer_models(bot: str, rasa_python: Path, work: Path) -> tuple[Model, Model]:
     messages = MOODBOT_MESSAGES if bot.endswith("moodbot") else ["hello"]
     for command in ([sys.executable, "-m", "bot.cli.main", "train", "--out", "models-ours"],
                     [str(rasa_python), "-m", "rasa", "train", "--out", "models-rasa"]):
-        result = subprocess.run(command, cwd=project, capture_output=True, text=True, env=peer_environment())
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True, env=peer_environment(None))
         if result.returncode != 0:
             raise SystemExit(f"{' '.join(command[:4])} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")
     origin = f"../shared/rasa-bots/{bot}"
     return (Model(project / "models-ours", project, messages, origin, len(messages)),
             Model(project / "models-rasa", project, messages, origin, len(messages)))
-
-
-def peer_environment() -> dict[str, str]:
-    return {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
 
 
 class RasaServer(Server):
@@ -294,4 +282,4 @@ class RasaServer(Server):
                 "--interface", "127.0.0.1", "--enable-api", "--auth-token", TOKEN]  # the API: trackers
 
     def environment(self) -> dict[str, str]:
-        return peer_environment()
+        return peer_environment(None)

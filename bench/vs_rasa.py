@@ -25,10 +25,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compat_suite  # noqa: E402
-import nlu_accuracy  # noqa: E402
 from _nlu_eval import REPO  # noqa: E402
 from _rasa_peer import peer_environment, rasa_python, rasa_version  # noqa: E402
 
+NLU_ACCURACY = Path(__file__).resolve().parent / "nlu_accuracy.py"
 NLU_COLUMNS = [("intent_accuracy", "intent acc."), ("intent_macro_f1", "macro-F1"), ("entity_f1", "entity F1"),
                ("in_scope_accuracy", "in scope"), ("oos_recall", "OOS recall"), ("train_seconds", "train s"),
                ("parse_ms_p50", "parse p50 ms"), ("parse_ms_p99", "p99 ms"), ("peak_rss_mb", "peak MB")]
@@ -61,7 +61,7 @@ def _run_nlu_accuracy(argv: list[str]) -> dict[str, Any]:
     """One bench/nlu_accuracy.py run in its own process, so each peak memory figure is that run's."""
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "figures.json"
-        subprocess.run([sys.executable, str(Path(nlu_accuracy.__file__)), *argv, "--out", str(out)], check=True)
+        subprocess.run([sys.executable, str(NLU_ACCURACY), *argv, "--out", str(out)], check=True)
         return json.loads(out.read_text())
 
 
