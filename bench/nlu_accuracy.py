@@ -122,17 +122,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     print(f"{args.dataset}: {len(train_data.training_examples)} training / {len(test_messages)} test examples, "
           f"{len(train_data.intents)} intents (read in {read_seconds:.1f}s)", flush=True)
 
+    config = None if args.baseline else read_config(args.config, args.epochs)
     if args.baseline:
         trained = train_tfidf_svm(train_data)
         system = f"baseline {args.baseline}"
     elif args.peer == "rasa":
-        config = read_config(args.config, args.epochs)
         python = rasa_python(args.rasa_python)
         system = f"Rasa {rasa_version(python)} {args.config}"
         print(f"training {system} in {python.parent.parent}", flush=True)
         trained = train_rasa(config, train_files, language, python, args.threads)
     else:
-        config = read_config(args.config, args.epochs)
         trained = train_pipeline(config, train_data, language)
         system = str(args.config)
     print(f"trained {system} in {trained.train_seconds:.1f}s; parsing {len(test_messages)} messages one by one",
@@ -158,7 +157,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         oos_figures, oos_predictions = _out_of_scope_figures(
             trained.parse, folder, predictions.gold_intents, predictions.predicted_intents, args.max_test)
         figures.update(oos_figures)
-    fallback = None if args.baseline else fallback_config(config)
+    fallback = None if config is None else fallback_config(config)
     thresholds = [float(value) for value in args.thresholds.split(",") if value.strip()]
     if fallback and thresholds:
         figures["threshold_table"] = threshold_table(predictions, oos_predictions, thresholds, fallback[1])
