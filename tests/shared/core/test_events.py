@@ -23,7 +23,16 @@ from bot.shared.core.events import (
     Event,
     FollowupAction,
     HandedBack,
+    HandoverAccepted,
+    HandoverCancelled,
+    HandoverDeclined,
+    HandoverOffered,
+    HandoverOfferExpired,
+    HandoverReclaimed,
     HandoverRequested,
+    HandoverResolved,
+    HandoverTakenOver,
+    HandoverTransferred,
     InvalidEvent,
     LoopInterrupted,
     ReminderCancelled,
@@ -84,6 +93,17 @@ ONE_OF_EACH: list[Event] = [
     ReminderCancelled("r1", "remind", None, timestamp=TS),
     HandoverRequested("asked_for_human", 2, "billing", timestamp=TS, metadata={"sla_seconds": 120}),
     HandedBack("resolved", timestamp=TS),
+    HandedBack("answered", "anna", timestamp=TS),
+    HandoverRequested("asked_for_human", 0, None, "billing", "de", timestamp=TS),
+    HandoverOffered("anna", timestamp=TS),
+    HandoverOfferExpired("anna", timestamp=TS),
+    HandoverDeclined("anna", timestamp=TS),
+    HandoverAccepted("anna", timestamp=TS),
+    HandoverTakenOver("anna", timestamp=TS),
+    HandoverTransferred("anna", None, "billing", "refund", timestamp=TS),
+    HandoverResolved("anna", timestamp=TS),
+    HandoverCancelled("customer_cancelled", timestamp=TS),
+    HandoverReclaimed("anna", timestamp=TS),
 ]
 
 
@@ -131,6 +151,15 @@ def test_exact_rasa_shapes() -> None:
     assert Restarted(timestamp=TS, metadata={"k": 1}).as_dict() == {"event": "restart", "timestamp": TS, "metadata": {"k": 1}}
     assert HandoverRequested("negative_sentiment", "high", None, timestamp=TS).as_dict() == {
         "event": "handover", "timestamp": TS, "reason": "negative_sentiment", "priority": "high", "skill": None
+    }
+    # Fields added for the human side appear only when set: the older shape stays as it was.
+    assert HandedBack("done", timestamp=TS).as_dict() == {"event": "handback", "timestamp": TS, "reason": "done"}
+    assert HandoverRequested("r", 1, None, "billing", timestamp=TS).as_dict() == {
+        "event": "handover", "timestamp": TS, "reason": "r", "priority": 1, "skill": None, "team": "billing"
+    }
+    assert HandoverTransferred("anna", "ben", timestamp=TS).as_dict() == {
+        "event": "handover_transferred", "timestamp": TS, "by": "anna", "to_agent": "ben", "to_team": None,
+        "note": None,
     }
 
 

@@ -35,7 +35,21 @@ from bot.shared.core.events._dialogue import (
     UserUtteranceReverted,
     UserUttered,
 )
-from bot.shared.core.events._handover import Handback, HandedBack, Handover, HandoverRequested
+from bot.shared.core.events._handover import (
+    Handback,
+    HandedBack,
+    Handover,
+    HandoverAccepted,
+    HandoverCancelled,
+    HandoverDeclined,
+    HandoverOffered,
+    HandoverOfferExpired,
+    HandoverReclaimed,
+    HandoverRequested,
+    HandoverResolved,
+    HandoverTakenOver,
+    HandoverTransferred,
+)
 
 __all__ = [
     "ActionExecuted",
@@ -55,7 +69,16 @@ __all__ = [
     "HandedBack",
     "Handback",
     "Handover",
+    "HandoverAccepted",
+    "HandoverCancelled",
+    "HandoverDeclined",
+    "HandoverOfferExpired",
+    "HandoverOffered",
+    "HandoverReclaimed",
     "HandoverRequested",
+    "HandoverResolved",
+    "HandoverTakenOver",
+    "HandoverTransferred",
     "InvalidEvent",
     "LoopInterrupted",
     "ReminderCancelled",
