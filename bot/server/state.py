@@ -9,6 +9,7 @@ from typing import Any
 
 from sanic import Sanic
 
+from bot.channels.output import OutputChannels
 from bot.server.errors import ApiError
 
 __all__ = ["ServerSettings", "ServerState", "server_state"]
@@ -32,12 +33,15 @@ class ServerSettings:
 
 @dataclass
 class ServerState:
-    """The agent and how to build it when the server starts."""
+    """The agent and how to build it when the server starts, and the channels that can push."""
 
     settings: ServerSettings
     agent: Any = None
     agent_loader: Callable[[], Awaitable[Any]] | None = None
     started_at: float | None = None
+    # Filled by each channel blueprint that can reach a customer outside a request (web chat,
+    # socket.io); the human side pushes agent messages through it (see bot/channels/output.py).
+    outputs: OutputChannels = field(default_factory=OutputChannels)
 
     def require_agent(self) -> Any:
         """The loaded agent, or a 503 while there is none (still starting or failed to load)."""
