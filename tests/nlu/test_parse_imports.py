@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -62,6 +63,6 @@ def test_loading_and_parsing_imports_neither_scikit_learn_nor_torch(tmp_path: Pa
     pipeline.persist(tmp_path / "nlu")
     expected = pipeline.parse("good morning")
     out = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "nlu")], capture_output=True, text=True,
-                         cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"}, check=True).stdout
+                         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, check=True).stdout
     seen = json.loads(out.strip().splitlines()[-1])
     assert seen == {"sklearn": False, "torch": False, "language": expected["language"]["name"], "intent": expected["intent"]["name"]}

@@ -205,6 +205,7 @@ print(json.dumps({"torch": any(m == "torch" or m.startswith("torch.") for m in s
 
 def test_a_loaded_policy_predicts_without_torch(trained: TEDPolicy, tmp_path: Path) -> None:
     import json
+    import os
     import subprocess
     import sys
 
@@ -212,10 +213,12 @@ def test_a_loaded_policy_predicts_without_torch(trained: TEDPolicy, tmp_path: Pa
     options = json.dumps({"max_history": 5, **FAST})
     repo = Path(__file__).resolve().parents[3]
     out = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path), options], capture_output=True, text=True,
-                         cwd=repo, env={"PYTHONPATH": str(repo), "PATH": "/usr/bin:/bin"}, check=True).stdout
+                         cwd=repo, env={**os.environ, "PYTHONPATH": str(repo)}, check=True).stdout
     seen = json.loads(out.strip().splitlines()[-1])
     states = [{"user": {"intent": "greet"}, "prev_action": {"action_name": "action_listen"}}]
-    assert seen == {"torch": False, "probabilities": trained.probabilities(states)}
+    assert seen["torch"] is False
+    # Another process may pick another BLAS kernel (OPENBLAS_CORETYPE): equal up to rounding, not bit for bit.
+    assert seen["probabilities"] == pytest.approx(trained.probabilities(states), rel=1e-4, abs=1e-6)
 
 
 def test_weights_for_another_domain_are_a_clear_error(trained: TEDPolicy, tmp_path: Path) -> None:
