@@ -39,6 +39,7 @@ class RunSettings:
     log_format: str = "text"
     workers: int = 1
     graceful_shutdown_timeout: float = 15.0
+    credentials: str | None = None  # None: credentials.yml when it exists
 
 
 def _load_agent(settings: RunSettings) -> Any:
@@ -58,10 +59,13 @@ async def _load_agent_async(settings: RunSettings) -> Any:
 
 def build_app(settings: RunSettings, agent: Any = None) -> Any:
     """The server app for `settings` (module level, so Sanic's worker processes can call it)."""
+    from bot.channels.credentials import load_credentials
     from bot.server import create_app
 
     loader = None if agent is not None else partial(_load_agent_async, settings)
-    return create_app(agent, agent_loader=loader, auth_token=settings.auth_token,
+    credentials = load_credentials(settings.credentials or "credentials.yml",
+                                   required=settings.credentials is not None)
+    return create_app(agent, agent_loader=loader, auth_token=settings.auth_token, credentials=credentials,
                       enable_api=settings.enable_api, cors=list(settings.cors),
                       log_messages=settings.log_format == "json",
                       graceful_shutdown_timeout=settings.graceful_shutdown_timeout)
@@ -137,6 +141,9 @@ def run(
     = Path("."),
     graceful_shutdown_timeout: Annotated[float, typer.Option(
         help="Seconds in-flight messages get to finish on shutdown.")] = 15.0,
+    credentials: Annotated[Path | None, typer.Option(
+        help="Channels file (Rasa's format: rest, socketio, webchat). Default: credentials.yml if present.")]
+    = None,
 ) -> None:
     """Serve the assistant over HTTP: the REST channel and, with --enable-api or --auth-token, the API."""
     if log_format not in ("text", "json"):
@@ -145,7 +152,8 @@ def run(
         model=str(model), endpoints=str(endpoints), project_dir=str(project_dir), host=host, port=port,
         auth_token=auth_token, enable_api=enable_api,
         cors=tuple(origin for value in cors or [] for origin in value.split(",") if origin.strip()),
-        log_format=log_format, workers=workers, graceful_shutdown_timeout=graceful_shutdown_timeout)
+        log_format=log_format, workers=workers, graceful_shutdown_timeout=graceful_shutdown_timeout,
+        credentials=str(credentials) if credentials else None)
     try:
         serve(settings)
     except BotError as error:

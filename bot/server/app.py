@@ -51,9 +51,14 @@ def create_app(
     graceful_shutdown_timeout: float = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
     request_max_size: int = DEFAULT_REQUEST_MAX_SIZE,
     name: str = "bot",
+    credentials: Any = None,
 ) -> Sanic:
-    """The server app for `agent` (an `Agent`), or for the agent `agent_loader` builds at startup."""
+    """The server app for `agent` (an `Agent`), or for the agent `agent_loader` builds at startup.
+
+    `credentials` (a `ChannelCredentials` from credentials.yml) adds the web chat and socket.io.
+    """
     from bot.server.api import api_blueprint
+    from bot.server.channels import install_channels
     from bot.server.info import info_blueprint
     from bot.server.rest_channel import rest_blueprint
 
@@ -69,6 +74,7 @@ def create_app(
 
     app.blueprint(info_blueprint())
     app.blueprint(rest_blueprint())
+    install_channels(app, credentials)
     if settings.api_enabled:
         app.blueprint(api_blueprint())
     if settings.cors:

@@ -34,7 +34,9 @@ from bot.shared.core.events import (
     HandoverTakenOver,
     HandoverTransferred,
     InvalidEvent,
+    InvitationEvent,
     LoopInterrupted,
+    MessageReceipt,
     ReminderCancelled,
     ReminderScheduled,
     Restarted,
@@ -104,6 +106,8 @@ ONE_OF_EACH: list[Event] = [
     HandoverResolved("anna", timestamp=TS),
     HandoverCancelled("customer_cancelled", timestamp=TS),
     HandoverReclaimed("anna", timestamp=TS),
+    MessageReceipt("read", 12, timestamp=TS),
+    InvitationEvent("full_cart", "accepted", "https://shop.test/cart", timestamp=TS),
 ]
 
 

@@ -1,4 +1,5 @@
-"""Dialogue events in Rasa 3.x's JSON shapes, plus "handover"/"handback" for the human side.
+"""Dialogue events in Rasa 3.x's JSON shapes, plus "handover"/"handback" for the human side and
+"receipt"/"invitation" from the web chat.
 
     event = Event.from_dict({"event": "slot", "name": "city", "value": "Berlin"})
     event.as_dict()  # exactly what Rasa writes into a tracker store
@@ -11,6 +12,7 @@ from bot.shared.core.events._base import (
     event_names,
     events_from_dicts,
 )
+from bot.shared.core.events._channel import InvitationEvent, MessageReceipt
 from bot.shared.core.events._dialogue import (
     ActionExecuted,
     ActionExecutionRejected,
@@ -80,7 +82,9 @@ __all__ = [
     "HandoverTakenOver",
     "HandoverTransferred",
     "InvalidEvent",
+    "InvitationEvent",
     "LoopInterrupted",
+    "MessageReceipt",
     "ReminderCancelled",
     "ReminderScheduled",
     "Restarted",

@@ -1,0 +1,38 @@
+"""Mounts the channels credentials.yml enables (besides REST, which is always served)."""
+
+from __future__ import annotations
+
+import logging
+
+from sanic import Sanic
+
+from bot.channels.credentials import ChannelCredentials, SocketIOSettings, WebchatSettings
+from bot.server.state import server_state
+
+__all__ = ["install_channels"]
+
+logger = logging.getLogger(__name__)
+
+
+def install_channels(app: Sanic, credentials: ChannelCredentials | None) -> None:
+    """Adds the web chat and socket.io blueprints and registers them as output channels."""
+    if credentials is None:
+        return
+    state = server_state(app)
+    if credentials.enabled("webchat"):
+        from bot.channels.webchat import WebchatChannel
+        from bot.server.webchat_channel import webchat_blueprint
+        from bot.server.webchat_pages import pages_blueprint
+
+        settings = credentials.webchat or WebchatSettings()
+        if not settings.session_secret:
+            logger.warning("webchat: no session_secret in %s; sessions will not survive a restart and "
+                           "differ between workers", credentials.source or "credentials.yml")
+        channel = WebchatChannel(settings)
+        state.outputs.register(channel)
+        app.blueprint(webchat_blueprint(channel))
+        app.blueprint(pages_blueprint())
+    if credentials.enabled("socketio"):
+        from bot.server.socketio_channel import install_socketio
+
+        state.outputs.register(install_socketio(app, credentials.socketio or SocketIOSettings()))

@@ -1,0 +1,196 @@
+"""The widget as a customer uses it: Debian's chromium, a shop page on another origin, real clicks.
+
+The shop's pages come from their own server on another port (another origin than the bot), with
+exactly the snippet a shop pastes; the widget loads from the real bot server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from bot.channels.signing import customer_signature
+
+from .conftest import CUSTOMER_SECRET
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+TIMEOUT = 30_000  # ms: a busy shared machine
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Debian's chromium is missing: run 'apt-get install -y chromium' (scripts/test.sh does)")
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        await launched.close()
+
+
+async def shop_page(browser: Any, server: Any, shop: Any, path: str = "/product/42", attributes: str = "",
+                    before: str | None = None) -> Any:
+    """A page of the shop with the widget's snippet, in a new browser context (a new device)."""
+    context = await browser.new_context()
+    context.set_default_timeout(TIMEOUT)
+    snippet = f'<script src="{server.base}/webchat/widget.js" {attributes} defer></script>'
+    shop.pages[path] = f"<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>{snippet}</body></html>"
+    page = await context.new_page()
+    if before:
+        await page.add_init_script(before)
+    await page.goto(f"{shop.base}{path}")
+    return page
+
+
+async def send(page: Any, text: str, *, message_label: str = "Message", send_label: str = "Send") -> None:
+    await page.get_by_role("textbox", name=message_label).fill(text)
+    await page.get_by_role("button", name=send_label).click()
+
+
+def log(page: Any) -> Any:
+    return page.get_by_role("log")
+
+
+async def test_chat_click_a_button_reload_and_continue(browser, start_server, shop) -> None:
+    from playwright.async_api import expect
+
+    server = await start_server()
+    page = await shop_page(browser, server, shop, attributes='data-title="Shop help"')
+    await page.get_by_role("button", name="Open chat").click()
+    await expect(page.get_by_role("dialog", name="Shop help")).to_be_visible()
+    await send(page, "hello")
+    await expect(log(page).get_by_text("Hey! How are you?")).to_be_visible()
+    await expect(log(page).get_by_text("Read")).to_be_visible()  # the bot answered what was sent
+    await log(page).get_by_role("button", name="great").click()
+    await expect(log(page).get_by_text("Great, carry on!")).to_be_visible()
+    await page.reload()
+    await page.get_by_role("button", name="Open chat").click()
+    await expect(log(page).get_by_text("Great, carry on!")).to_have_count(1)  # history, nothing twice
+    # The button once, and the customer's message showing the clicked button's title once.
+    await expect(log(page).get_by_role("button", name="great")).to_have_count(1)
+    await expect(log(page).get_by_text("great", exact=True)).to_have_count(2)
+    # The conversation continues: the new message is stored in it (what the tiny model answers is its own business).
+    await send(page, "hello again")
+    await expect(log(page).get_by_text("Delivered")).to_be_visible()
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_role("dialog", name="Shop help")).to_be_hidden()
+    # Receipts reach the tracker: delivered and read up to the newest bot message.
+    conversation = await page.evaluate("localStorage.getItem('botchat:' + arguments[0])".replace(
+        "arguments[0]", repr(server.base)))
+    conversation_id = conversation.split(".")[1]
+    for _ in range(100):
+        events = await server.processor.tracker_store.get_events(conversation_id, since_last_session_start=False)
+        statuses = {e["status"] for e in events if e["event"] == "receipt"}
+        if statuses == {"delivered", "read"}:
+            break
+        await asyncio.sleep(0.2)
+    assert statuses == {"delivered", "read"}
+
+
+async def test_german_texts_and_keyboard_only_use(browser, start_server, shop) -> None:
+    from playwright.async_api import expect
+
+    server = await start_server()
+    page = await shop_page(browser, server, shop, attributes='data-language="de"')
+    await page.keyboard.press("Tab")
+    await expect(page.get_by_role("button", name="Chat öffnen")).to_be_focused()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("textbox", name="Nachricht")).to_be_focused()
+    await page.keyboard.type("hello")
+    await page.keyboard.press("Enter")
+    await expect(log(page).get_by_text("Hey! How are you?")).to_be_visible()
+    await expect(log(page).get_by_text("Gelesen")).to_be_visible()
+
+
+async def test_a_signed_customer_sees_one_conversation_on_two_devices(browser, start_server, shop) -> None:
+    from playwright.async_api import expect
+
+    server = await start_server()
+    signature = customer_signature(CUSTOMER_SECRET, "kunde-1001")
+    identity = f'data-customer-id="kunde-1001" data-customer-signature="{signature}"'
+    phone = await shop_page(browser, server, shop, attributes=identity)
+    await phone.get_by_role("button", name="Open chat").click()
+    await send(phone, "hello")
+    await expect(log(phone).get_by_text("Hey! How are you?")).to_be_visible()
+    laptop = await shop_page(browser, server, shop, attributes=identity)
+    await laptop.get_by_role("button", name="Open chat").click()
+    await expect(log(laptop).get_by_text("Hey! How are you?")).to_be_visible()
+    await send(laptop, "/mood_great")
+    await expect(log(laptop).get_by_text("Great, carry on!")).to_be_visible()
+    await expect(log(phone).get_by_text("Great, carry on!")).to_be_visible()  # live on the other device
+
+    forger = await shop_page(browser, server, shop,
+                             attributes='data-customer-id="kunde-1001" data-customer-signature="' + "0" * 64 + '"')
+    await forger.get_by_role("button", name="Open chat").click()
+    await expect(forger.get_by_role("alert")).to_have_text("We could not verify your account.")
+    await expect(log(forger).get_by_text("Hey! How are you?")).to_have_count(0)
+
+
+async def test_an_agent_reply_appears_live_with_the_agents_name(browser, start_server, shop) -> None:
+    from playwright.async_api import expect
+
+    from bot.server.state import server_state
+    from bot.shared.core.events import BotUttered, HandoverRequested
+
+    server = await start_server()
+    page = await shop_page(browser, server, shop)
+    await page.get_by_role("button", name="Open chat").click()
+    await send(page, "hello")
+    await expect(log(page).get_by_text("Hey! How are you?")).to_be_visible()
+    token = await page.evaluate(f"localStorage.getItem({server.base!r})") or await page.evaluate(
+        f"localStorage.getItem('botchat:' + {server.base!r})")
+    conversation_id = token.split(".")[1]
+    outputs = server_state(server.app).outputs
+    message = {"recipient_id": conversation_id, "text": "Hello, Maria here. I will check your parcel.",
+               "metadata": {"agent": {"id": "agent-7", "name": "Maria"}}}
+    # The human side stores, then pushes (bot/channels/output.py).
+    await server.processor.append_events(conversation_id, [HandoverRequested(reason="asked_for_human")])
+    await server.processor.append_events(conversation_id, [BotUttered(message["text"], metadata=message["metadata"])])
+    assert await outputs.get("webchat").send(conversation_id, [message]) is True
+    await expect(log(page).get_by_text("Connecting you with a person…")).to_be_visible()
+    await expect(log(page).get_by_text("Maria joined the chat")).to_be_visible()
+    await expect(log(page).get_by_text("Hello, Maria here. I will check your parcel.")).to_be_visible()
+
+
+async def test_an_idle_rule_invites_once_per_visit(browser, start_server, shop) -> None:
+    from playwright.async_api import expect
+
+    server = await start_server()
+    page = await shop_page(browser, server, shop, path="/product/7")
+    invitation = page.get_by_text("Can we help you choose?")
+    await expect(invitation).to_be_visible()
+    await page.get_by_role("button", name="No thanks").click()
+    await expect(invitation).to_be_hidden()
+    await page.wait_for_timeout(2500)  # longer than the rule's idle time: it must not come back
+    await expect(invitation).to_be_hidden()
+    await page.reload()
+    await page.wait_for_timeout(2500)
+    await expect(invitation).to_be_hidden()
+    token = await page.evaluate(f"localStorage.getItem('botchat:' + {server.base!r})")
+    events = await server.processor.tracker_store.get_events(token.split(".")[1], since_last_session_start=False)
+    assert [(e["rule"], e["action"]) for e in events if e["event"] == "invitation"] == [
+        ("idle_help", "shown"), ("idle_help", "dismissed")]
+    # Another page, no idle rule there; the shop's cart signal offers the chat, which opens on accept.
+    other = await shop_page(browser, server, shop, path="/cart")
+    await other.evaluate("window.BotChat.signal('cart_full')")
+    await other.get_by_role("button", name="Chat now").click()
+    await expect(other.get_by_role("textbox", name="Message")).to_be_focused()
+
+
+async def test_long_polling_where_websockets_are_blocked(browser, start_server, shop) -> None:
+    from playwright.async_api import expect
+
+    server = await start_server()
+    page = await shop_page(browser, server, shop, before="delete window.WebSocket;")
+    await page.get_by_role("button", name="Open chat").click()
+    await send(page, "hello")
+    await expect(log(page).get_by_text("Hey! How are you?")).to_be_visible()
+    await log(page).get_by_role("button", name="great").click()
+    await expect(log(page).get_by_text("Great, carry on!")).to_be_visible()
