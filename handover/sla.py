@@ -36,15 +36,15 @@ class InvalidSlaPolicy(BotError):
 class SlaPolicy(BaseModel):
     """Response-time targets: `target_ratio` of conversations answered within each budget (seconds).
 
-    `resolution_seconds=None` sets no resolution target. With `pause_outside_hours` the clocks count
+    A budget left out (None) sets no target for that clock. With `pause_outside_hours` the clocks count
     only the team's business time, so a conversation queued at night does not breach before opening.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1)
-    first_response_seconds: float = Field(gt=0)
-    next_response_seconds: float = Field(gt=0)
+    first_response_seconds: float | None = Field(default=None, gt=0)
+    next_response_seconds: float | None = Field(default=None, gt=0)
     resolution_seconds: float | None = Field(default=None, gt=0)
     target_ratio: float = Field(gt=0, le=1)
     pause_outside_hours: bool = True

@@ -177,3 +177,27 @@ def test_add_open_seconds_agrees_with_open_seconds_between(start: dt.datetime, s
     assert abs(SUPPORT.open_seconds_between(start, deadline) - seconds) < 1e-3
     if seconds > 0.01:
         assert SUPPORT.is_open(deadline - dt.timedelta(seconds=1e-3)) or deadline == start
+
+
+_RANGE_TEXT = st.one_of(
+    st.from_regex(r"\A[0-2]?[0-9]:[0-5][0-9]-[0-2]?[0-9]:[0-5][0-9]\Z"), st.text(max_size=12), st.integers(), st.none())
+_DAY_KEY = st.one_of(st.sampled_from(["mon", "tue-thu", "sunday", "fri-mon", "x", "Sat"]), st.integers(-1, 8))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["timezone", "weekly", "holidays", "special_days", "other"]), st.one_of(
+    st.sampled_from(["Europe/Berlin", "Mars/Base", ""]),
+    st.dictionaries(_DAY_KEY, st.one_of(_RANGE_TEXT, st.lists(_RANGE_TEXT, max_size=3)), max_size=4),
+    st.lists(st.one_of(st.dates(), st.text(max_size=10)), max_size=3),
+    st.dictionaries(st.one_of(st.dates().map(str), st.text(max_size=10)), st.lists(_RANGE_TEXT, max_size=2), max_size=2),
+)))
+def test_any_yaml_shape_reads_or_fails_with_a_clear_error(data: dict) -> None:
+    try:
+        hours = BusinessHours.from_dict(data)
+    except InvalidBusinessHours as error:
+        assert str(error).startswith("business hours:")
+        return
+    now = dt.datetime(2026, 12, 2, 9, tzinfo=UTC)
+    hours.is_open(now)
+    hours.next_opening(now)
+    assert hours.open_seconds_between(now, now + dt.timedelta(days=2)) >= 0

@@ -79,13 +79,16 @@ def test_policy_from_yaml_and_its_errors() -> None:
     policy = SlaPolicy.from_dict("vip", {"first_response_seconds": 10, "next_response_seconds": 30,
                                          "target_ratio": 0.95, "pause_outside_hours": False})
     assert policy.name == "vip" and policy.warn_ratio == 0.75
+    # A budget left out sets no target for that clock.
+    first_only = SlaPolicy.from_dict("chat", {"first_response_seconds": 20, "target_ratio": 0.8})
+    assert first_only.clock("next_response", 0.0) is None and first_only.clock("first_response", 0.0) is not None
     for data, words in [
         ({"first_response_seconds": 0, "next_response_seconds": 3, "target_ratio": 0.8}, ["first_response_seconds", "0"]),
         ({"first_response_seconds": 5, "next_response_seconds": 3, "target_ratio": 80}, ["target_ratio", "80"]),
         ({"first_response_seconds": 5, "next_response_seconds": 3, "target_ratio": 0.8, "warn": 1}, ["warn"]),
         ({"first_response_seconds": 5, "next_response_seconds": 3, "target_ratio": 0.8, "warn_ratio": 0.95},
          ["warn_ratio", "red_ratio"]),
-        ({"next_response_seconds": 3, "target_ratio": 0.8}, ["first_response_seconds", "Field required"]),
+        ({"first_response_seconds": 5, "next_response_seconds": 3}, ["target_ratio", "Field required"]),
     ]:
         with pytest.raises(InvalidSlaPolicy) as caught:
             SlaPolicy.from_dict("vip", data, where="handover.yml")
