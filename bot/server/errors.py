@@ -14,7 +14,7 @@ from http import HTTPStatus
 from typing import Any
 
 from sanic import Request
-from sanic.exceptions import SanicException
+from sanic.exceptions import RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, json
 
@@ -66,6 +66,9 @@ class JsonErrorHandler(ErrorHandler):
 def response_for_exception(exception: BaseException, request: Request | None = None) -> HTTPResponse:
     """The JSON response for an exception raised while handling `request`."""
     headers: dict[str, str] = {}
+    if isinstance(exception, RequestCancelled):
+        # The client went away mid-request (a long poll, a socket.io poll): nobody reads an answer.
+        return json(error_body(499, "ClientClosedRequest", "The client closed the request."), status=499)
     if isinstance(exception, ApiError):
         status, reason, message = exception.status, exception.reason, exception.message
         detail = exception.detail if exception.detail is not None else exception.hint

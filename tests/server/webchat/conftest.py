@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -103,19 +105,47 @@ async def shop(shop_port: int) -> AsyncIterator[ShopServer]:
     await server.stop()
 
 
+SHOP_PROJECT = Path(__file__).parent / "data" / "shop"
+
+
+@pytest.fixture(scope="session")
+def shop_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two-language shop assistant (German and English), trained once per session."""
+    from bot.model.training import train
+    from bot.shared.project import Project
+
+    root = tmp_path_factory.mktemp("shop") / "project"
+    shutil.copytree(SHOP_PROJECT, root)
+    train(Project.discover(root), root / "models")
+    return root
+
+
+@pytest.fixture
+def make_shop_agent(shop_project: Path, tmp_path: Path) -> Callable[[], Any]:
+    from bot.core.agent import Agent
+    from bot.stores import InMemoryLockStore, create_tracker_store
+
+    def build() -> Any:
+        store = create_tracker_store({"type": "sql", "dialect": "sqlite", "db": str(tmp_path / "shop.db")})
+        return Agent.load(shop_project / "models", tracker_store=store, lock_store=InMemoryLockStore(),
+                          project_dir=tmp_path)
+
+    return build
+
+
 @pytest.fixture
 async def start_server(make_agent: Callable[..., Any], shop_port: int) -> AsyncIterator[Callable[..., Any]]:
-    """`await start_server(credentials_yaml=None)` -> a LiveServer; all are stopped after the test."""
+    """`await start_server(credentials_yaml=None, agent=None)` -> a LiveServer; all stop after the test."""
     from bot.channels.credentials import parse_credentials
     from bot.server import create_app
     from bot.shared.yaml_io import read_yaml
 
     servers: list[Any] = []
 
-    async def start(credentials_yaml: str | None = None, **options: Any) -> LiveServer:
+    async def start(credentials_yaml: str | None = None, agent: Any = None, **options: Any) -> LiveServer:
         text = (credentials_yaml or CREDENTIALS).replace("{shop_port}", str(shop_port))
         credentials = parse_credentials(read_yaml(text, "credentials.yml"), "credentials.yml")
-        app = create_app(make_agent(), credentials=credentials, **options)
+        app = create_app(agent or make_agent(), credentials=credentials, **options)
         # Sanic rewrites its own methods when an app starts; a second app in one process breaks on that.
         app.config.TOUCHUP = False
         port = free_port()

@@ -94,19 +94,51 @@ async def test_chat_click_a_button_reload_and_continue(browser, start_server, sh
     assert statuses == {"delivered", "read"}
 
 
-async def test_german_texts_and_keyboard_only_use(browser, start_server, shop) -> None:
+async def test_chat_in_german_and_english_by_keyboard(browser, start_server, shop, make_shop_agent) -> None:
     from playwright.async_api import expect
 
-    server = await start_server()
+    server = await start_server(agent=make_shop_agent())
     page = await shop_page(browser, server, shop, attributes='data-language="de"')
     await page.keyboard.press("Tab")
     await expect(page.get_by_role("button", name="Chat öffnen")).to_be_focused()
     await page.keyboard.press("Enter")
     await expect(page.get_by_role("textbox", name="Nachricht")).to_be_focused()
-    await page.keyboard.type("hello")
+    await page.keyboard.type("hallo")
     await page.keyboard.press("Enter")
-    await expect(log(page).get_by_text("Hey! How are you?")).to_be_visible()
+    await expect(log(page).get_by_text("Hallo! Wie kann ich Ihnen helfen?")).to_be_visible()
     await expect(log(page).get_by_text("Gelesen")).to_be_visible()
+    await log(page).get_by_role("button", name="Öffnungszeiten").click()
+    await expect(log(page).get_by_text("Wir haben Montag bis Freitag von 9 bis 18 Uhr geöffnet.")).to_be_visible()
+    # The customer switches to English; the widget's own texts stay as the shop set them.
+    await send(page, "when are you open", message_label="Nachricht", send_label="Senden")
+    await expect(log(page).get_by_text("We are open Monday to Friday, 9:00 to 18:00.")).to_be_visible()
+
+    english = await shop_page(browser, server, shop, attributes='data-language="en"')
+    await english.get_by_role("button", name="Open chat").click()
+    await send(english, "hello")
+    await expect(log(english).get_by_text("Hello! How can I help you?")).to_be_visible()
+    await log(english).get_by_role("button", name="Opening hours").click()
+    await expect(log(english).get_by_text("We are open Monday to Friday, 9:00 to 18:00.")).to_be_visible()
+
+
+async def test_phone_sized_screen_uses_the_whole_screen(browser, start_server, shop) -> None:
+    from playwright.async_api import expect
+
+    server = await start_server()
+    context = await browser.new_context(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True)
+    context.set_default_timeout(TIMEOUT)
+    shop.pages["/phone"] = ('<!doctype html><html><head><meta name="viewport" content="width=device-width">'
+                            f'</head><body><script src="{server.base}/webchat/widget.js" defer>'
+                            "</script></body></html>")
+    page = await context.new_page()
+    await page.goto(f"{shop.base}/phone")
+    await page.get_by_role("button", name="Open chat").tap()
+    dialog = page.get_by_role("dialog", name="Chat with us")
+    await expect(dialog).to_be_visible()
+    box = await dialog.bounding_box()
+    assert box is not None and box["width"] == 375 and box["height"] == 667
+    await send(page, "hello")
+    await expect(log(page).get_by_text("Hey! How are you?")).to_be_visible()
 
 
 async def test_a_signed_customer_sees_one_conversation_on_two_devices(browser, start_server, shop) -> None:

@@ -158,3 +158,14 @@ async def test_agent_messages_pushed_through_the_output_seam_arrive_live(start_s
         (shown,) = frame["messages"]
         assert shown["from"] == "agent" and shown["agent"] == {"id": "a-7", "name": "Maria"}
         assert shown["parts"] == [{"type": "text", "text": "Hallo, ich bin Maria."}]
+
+
+def test_a_request_the_client_left_is_not_logged_as_a_server_error(caplog) -> None:
+    """A long poll or socket.io poll whose browser went away: Sanic cancels it; that is no error."""
+    from sanic.exceptions import RequestCancelled
+
+    from bot.server.errors import response_for_exception
+
+    response = response_for_exception(RequestCancelled())
+    assert response.status == 499
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]

@@ -69,7 +69,9 @@
     ".invite{position:fixed;bottom:88px;" + side + ":20px;max-width:300px;background:#fff;color:#111;padding:12px;",
     "border-radius:10px;box-shadow:0 4px 16px #0004;z-index:2147483000}.invite .buttons{justify-content:flex-end}",
     ".error{color:#b00020;font-size:12px;padding:0 12px}",
-    "@media (max-width:480px){.panel{left:0;right:0;bottom:0;width:100%;height:100%;max-height:none;border-radius:0}}"
+    // A phone: the window takes the whole screen, and its own close button replaces the bubble.
+    "@media (max-width:480px){.panel{left:0;right:0;bottom:0;width:100%;height:100%;max-height:none;border-radius:0}",
+    ".bubble[aria-expanded=true]{display:none}}"
   ].join("");
   root.appendChild(style);
 
