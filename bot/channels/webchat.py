@@ -147,10 +147,23 @@ class WebchatChannel:
         self._watermarks: OrderedDict[tuple[str, str], int] = OrderedDict()
         # Set by the human side: may invitations be offered now (e.g. no queue over its limit)?
         self.invitation_gate: Callable[[], Awaitable[bool]] | None = None
+        # Tells other `bot run` processes about news (bot/channels/fanout.py); None: one process.
+        self.fanout: Any = None
 
     async def send(self, recipient_id: str, messages: list[dict[str, Any]]) -> bool:
-        """`OutputChannel.send`: every open connection of the conversation catches up now."""
-        return await self.live.send(recipient_id, messages)
+        """`OutputChannel.send`: every open connection of the conversation catches up now.
+
+        True when a connection of this process took the messages; connections in other processes
+        hear of it through the fan-out and catch up from the store.
+        """
+        delivered = await self.live.send(recipient_id, messages)
+        if self.fanout is not None:
+            await self.fanout.publish(recipient_id)
+        return delivered
+
+    async def news(self, conversation_id: str) -> None:
+        """Another process stored something for `conversation_id`: this process's connections catch up."""
+        await self.live.send(conversation_id, [])
 
     def connect(self, connection: WebchatConnection) -> None:
         connection.handle = self.live.connect(connection.conversation_id, connection.sync)

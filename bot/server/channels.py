@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from sanic import Sanic
 
@@ -32,7 +33,30 @@ def install_channels(app: Sanic, credentials: ChannelCredentials | None) -> None
         state.outputs.register(channel)
         app.blueprint(webchat_blueprint(channel))
         app.blueprint(pages_blueprint())
+        _fan_out_across_processes(app, channel)
     if credentials.enabled("socketio"):
         from bot.server.socketio_channel import install_socketio
 
         state.outputs.register(install_socketio(app, credentials.socketio or SocketIOSettings()))
+
+
+def _fan_out_across_processes(app: Sanic, channel: Any) -> None:
+    """With Redis locks (several processes), news of a conversation reaches every process's connections."""
+
+    async def start(app: Sanic, _loop: Any = None) -> None:
+        from bot.channels.fanout import RedisFanout
+
+        lock_store = server_state(app).agent.processor.lock_store
+        redis = getattr(lock_store, "redis", None)
+        if redis is None:  # in-process locks: one process, nothing to fan out
+            return
+        channel.fanout = RedisFanout(redis, f"{lock_store.key_prefix}webchat-news", channel.news)
+        await channel.fanout.start()
+
+    async def stop(app: Sanic, _loop: Any = None) -> None:
+        if channel.fanout is not None:
+            await channel.fanout.close()
+
+    # After the agent is loaded (a before_server_start listener of create_app).
+    app.register_listener(start, "after_server_start")
+    app.register_listener(stop, "before_server_stop")
