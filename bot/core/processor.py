@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from bot.core.actions.action import Action, ActionContext
 from bot.core.messages import UserMessage, bot_message_for_channel, parse_intent_message
+from bot.core.plugin import ConversationPlugin, Owner, WrittenTurn
 from bot.core.policies.policy import PolicyPrediction
 from bot.core.tracker import DialogueStateTracker
 from bot.shared.core.domain import Domain
@@ -28,7 +29,7 @@ from bot.shared.core.events import (
     SlotSet,
     UserUttered,
 )
-from bot.shared.errors import BotError
+from bot.shared.errors import BotError, ConcurrentAppend
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +65,7 @@ class MessageProcessor:
         *,
         ownership: ConversationOwnership | None = None,
         listeners: Sequence[EventListener] = (),
+        plugin: ConversationPlugin | None = None,
         max_number_of_predictions: int = DEFAULT_MAX_PREDICTIONS,
     ) -> None:
         self.domain = domain
@@ -74,6 +76,7 @@ class MessageProcessor:
         self.action_executor = action_executor
         self.ownership = ownership
         self.listeners = list(listeners)
+        self.plugin = plugin
         self.max_number_of_predictions = max_number_of_predictions
         # sender -> (stored seq, tracker as stored): the next message reads only what is newer,
         # usually nothing, instead of reading and replaying the session (see _tracker_for_update).
@@ -88,14 +91,17 @@ class MessageProcessor:
             await self._start_session_if_due(tracker, message)
             parse_data = message.parse_data or await self.parse_message(message.text or "", message.metadata)
             self._log_user_message(tracker, message, parse_data)
-            if self.ownership is not None and await self.ownership.is_owned_by_human(message.sender_id):
-                await self._save(tracker, stored, seq)  # a person answers; the bot only keeps the record
+            owner = await self._owner(tracker)
+            if owner.human:
+                await self._save(tracker, stored, seq, owner)  # a person answers; the bot only keeps the record
                 return []
             await self._extract_slots(tracker, message.input_channel)
             await self._predict_and_run(tracker, message.input_channel)
             new_events = tracker.events[stored:]
-            await self._save(tracker, stored, seq)
-        return self._replies(new_events, message.sender_id)
+            written = await self._save(tracker, stored, seq, owner)
+        # A person took the conversation over while the bot's turn ran: its replies stay in the
+        # record but are not delivered (checked when the turn is written, after every action ran).
+        return self._replies(new_events, message.sender_id) if written.deliver else []
 
     async def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, Any] | None = None,
                              input_channel: str | None = None) -> list[dict[str, Any]]:
@@ -190,6 +196,16 @@ class MessageProcessor:
         return tracker.copy()
 
     # -- steps -----------------------------------------------------------------------------------
+    async def _owner(self, tracker: DialogueStateTracker) -> Owner:
+        """Who answers the message just logged; the plugin may add events first (a withdrawn wait)."""
+        if self.plugin is not None:
+            owner = await self.plugin.owner_for_turn(tracker)
+            tracker.update_with_events(list(owner.events))
+            return owner
+        if self.ownership is not None:
+            return Owner(human=await self.ownership.is_owned_by_human(tracker.sender_id))
+        return Owner(human=False)
+
     async def _start_session_if_due(self, tracker: DialogueStateTracker, message: UserMessage | None) -> None:
         if not self._session_is_due(tracker):
             return
@@ -278,28 +294,50 @@ class MessageProcessor:
     def _action(self, name: str) -> Action:
         from bot.core.actions.registry import action_for_name
 
+        if self.plugin is not None:
+            factory = self.plugin.actions().get(name)
+            if factory is not None:
+                return factory()
         return action_for_name(name, self.domain)
 
     def _context(self, channel: str | None) -> ActionContext:
         return ActionContext(self.domain, self.action_executor, channel)
 
-    async def _save(self, tracker: DialogueStateTracker, stored: int, seq: int) -> None:
-        """Appends the events after index `stored` and keeps the tracker for the conversation's next turn."""
+    async def _save(self, tracker: DialogueStateTracker, stored: int, seq: int,
+                    owner: Owner | None = None) -> WrittenTurn:
+        """Appends the events after index `stored` and keeps the tracker for the conversation's next turn.
+
+        The append expects the conversation still at `seq`. Someone else may have appended without
+        the conversation's lock meanwhile (an agent taking over, a queue notice): then the turn is
+        appended after theirs and the cached tracker, which lacks their events, is dropped.
+        """
         new_events = tracker.events[stored:]
+        written = WrittenTurn(seq)
         if new_events:
-            seq = await self.tracker_store.append_events(tracker.sender_id, [e.as_dict() for e in new_events])
+            written = await self._write(tracker.sender_id, [e.as_dict() for e in new_events], seq, owner)
         # After a session start the stored view begins there; the next turn reads it back instead.
-        if not any(isinstance(e, SessionStarted) for e in new_events):
-            self._trackers[tracker.sender_id] = (seq, tracker)
+        consistent = written.last_seq == seq + len(new_events)
+        if consistent and not any(isinstance(e, SessionStarted) for e in new_events):
+            self._trackers[tracker.sender_id] = (written.last_seq, tracker)
             if len(self._trackers) > TRACKER_CACHE_SIZE:
                 self._trackers.popitem(last=False)
         if not new_events:
-            return
+            return written
         for listener in self.listeners:
             try:
                 await listener.on_events(tracker.sender_id, new_events, tracker)
             except Exception:  # a listener's failure must not fail the conversation
                 logger.exception("event listener %r failed", listener)
+        return written
+
+    async def _write(self, sender_id: str, events: list[dict[str, Any]], seq: int,
+                     owner: Owner | None) -> WrittenTurn:
+        if self.plugin is not None:
+            return await self.plugin.write_turn(sender_id, events, seq, owner.version if owner else None)
+        try:
+            return WrittenTurn(await self.tracker_store.append_events(sender_id, events, expected_seq=seq))
+        except ConcurrentAppend:
+            return WrittenTurn(await self.tracker_store.append_events(sender_id, events))
 
     @staticmethod
     def _replies(events: Sequence[Event], sender_id: str) -> list[dict[str, Any]]:

@@ -66,3 +66,15 @@ class InvalidModel(BotError):
 
 class ChannelAuthError(BotError):
     """A channel request failed signature or token verification."""
+
+
+class ConcurrentAppend(BotError):
+    """An append said which seq it expected the conversation to be at, and another writer got there first."""
+
+    def __init__(self, sender_id: str, expected_seq: int, actual_seq: int) -> None:
+        super().__init__(f"conversation '{sender_id}' is at event {actual_seq}, not {expected_seq}: "
+                         "another writer appended first; nothing was written",
+                         hint="read the newer events and try again")
+        self.sender_id = sender_id
+        self.expected_seq = expected_seq
+        self.actual_seq = actual_seq

@@ -8,6 +8,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from bot.shared.errors import ConcurrentAppend
 from bot.stores.tracker_store import serialise_event
 
 
@@ -19,8 +20,13 @@ class InMemoryTrackerStore:
         self._session_start: dict[str, int] = {}
         self._last_event_at: dict[str, float] = {}
 
-    async def append_events(self, sender_id: str, events: Sequence[Mapping[str, Any]]) -> int:
+    async def append_events(self, sender_id: str, events: Sequence[Mapping[str, Any]],
+                            expected_seq: int | None = None) -> int:
         """Appends copies of the events, so later changes by the caller do not rewrite history."""
+        if expected_seq is not None and len(self._events.get(sender_id, [])) != expected_seq:
+            raise ConcurrentAppend(sender_id, expected_seq, len(self._events.get(sender_id, [])))
+        if not events:
+            return len(self._events.get(sender_id, []))
         stored = self._events.setdefault(sender_id, [])
         for item in events:
             # Stored as its JSON round trip, like the SQL store: later changes by the caller do not leak in.

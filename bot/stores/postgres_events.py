@@ -27,6 +27,7 @@ WITH conversation AS (
         last_seq = c.last_seq + $4,
         last_event_at = $3,
         session_start_seq = CASE WHEN $5::integer IS NULL THEN c.session_start_seq ELSE c.last_seq + $5 END
+    WHERE $11::integer IS NULL OR c.last_seq = $11::integer
     RETURNING last_seq
 )
 INSERT INTO events (sender_id, seq, type_name, timestamp, intent_name, action_name, data)
@@ -63,13 +64,24 @@ class PostgresEventLog:
         return cls(pool)
 
     async def append(self, sender_id: str, rows: Sequence[dict[str, Any]], created: float,
-                     last_event_at: float, session_offset: int | None) -> int:
-        """Appends `rows` (see `sql_tracker_store._row_for`); returns the conversation's new last seq."""
+                     last_event_at: float, session_offset: int | None, expected_seq: int | None = None) -> int:
+        """Appends `rows` (see `sql_tracker_store._row_for`); returns the conversation's new last seq.
+
+        With `expected_seq` the upsert updates only a row still at that seq; when it does not, the
+        CTE is empty, nothing is inserted, and `ConcurrentAppend` says where the conversation is.
+        (A new conversation with expected_seq 0 is a plain insert; another writer creating it first
+        makes the insert a conflict that the WHERE clause refuses unless it is still at 0.)
+        """
         seqs = await self._pool.fetch(
             _APPEND, sender_id, created, last_event_at, len(rows), session_offset,
             [row["type_name"] for row in rows], [row["timestamp"] for row in rows],
             [row["intent_name"] for row in rows], [row["action_name"] for row in rows],
-            [row["data"] for row in rows])
+            [row["data"] for row in rows], expected_seq)
+        if not seqs:
+            from bot.shared.errors import ConcurrentAppend
+
+            _, last = await self.read_since(sender_id, 2**31 - 1)
+            raise ConcurrentAppend(sender_id, expected_seq if expected_seq is not None else -1, last)
         return max(record[0] for record in seqs)
 
     async def read_since(self, sender_id: str, after_seq: int | None) -> tuple[list[dict[str, Any]], int]:

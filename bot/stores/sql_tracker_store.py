@@ -31,7 +31,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.shared.errors import MissingDependency
+from bot.shared.errors import ConcurrentAppend, MissingDependency
 from bot.stores.migrations import upgrade_to_head
 from bot.stores.postgres_events import PostgresEventLog
 from bot.stores.tracker_store import serialise_event
@@ -211,18 +211,36 @@ class SQLTrackerStore:
 
     # -- the TrackerStore protocol -------------------------------------------------------
 
-    async def append_events(self, sender_id: str, new_events: Sequence[Mapping[str, Any]]) -> int:
-        """Appends events in one transaction; seq numbers are allocated under the conversation's row lock."""
+    async def append_events(self, sender_id: str, new_events: Sequence[Mapping[str, Any]],
+                            expected_seq: int | None = None) -> int:
+        """Appends events in one transaction; seq numbers are allocated under the conversation's row lock.
+
+        With `expected_seq` the append happens only if the conversation's last seq is still that
+        number (0 for a new conversation); otherwise nothing is written and `ConcurrentAppend` is raised.
+        """
         if not new_events:
-            return (await self.read_since(sender_id, _NO_SEQ_ABOVE))[1]
+            last = (await self.read_since(sender_id, _NO_SEQ_ABOVE))[1]
+            if expected_seq is not None and last != expected_seq:
+                raise ConcurrentAppend(sender_id, expected_seq, last)
+            return last
         rows = [_row_for(sender_id, item) for item in new_events]
         now = time.time()
         last_event_at = max(now, *(row["timestamp"] for row in rows))
         session_offset = _session_offset(rows)
         await self._ready()
         if self._postgres is not None:
-            return await self._postgres.append(sender_id, rows, now, last_event_at, session_offset)
-        return await self._run(_append_rows, sender_id, rows, now, last_event_at, session_offset, write=True)
+            return await self._postgres.append(sender_id, rows, now, last_event_at, session_offset, expected_seq)
+        return await self._run(_append_rows, sender_id, rows, now, last_event_at, session_offset, expected_seq,
+                               write=True)
+
+    async def run_in_transaction(self, work: Callable[..., T], *args: Any, write: bool = True) -> T:
+        """Runs `work(connection, *args)`, a synchronous SQLAlchemy function, in one transaction.
+
+        This is how other tables in the same database (the handover's) join the tracker's: inside
+        `work`, `append_in_transaction(connection, ...)` appends events, and everything commits
+        together or not at all. A write transaction takes SQLite's write lock up front.
+        """
+        return await self._run(work, *args, write=write)
 
     async def get_events(self, sender_id: str, *, since_last_session_start: bool = True) -> list[dict[str, Any]]:
         """The conversation's event dicts in order; from its latest session start unless told otherwise."""
@@ -281,14 +299,21 @@ _READ_AFTER = _read_statement(False)
 
 
 @functools.cache
-def _upsert_statement(starts_session: bool) -> Any:
-    """SQLite: creates the conversation's row or adds `added` to its last_seq, returning the new last_seq.
+def _upsert_statement(dialect: str, starts_session: bool) -> Any:
+    """Creates the conversation's row or adds `added` to its last_seq, returning the new last_seq.
 
     The right-hand sides see the old row, so the session start's seq is old last_seq + offset.
-    Cached: built once per `starts_session`, like the read statements. (PostgreSQL runs the same
-    upsert, with the insert of the events, as one statement in `postgres_events`.)
+    Cached: built once per dialect and `starts_session`, like the read statements. (PostgreSQL's
+    per-message appends run the same upsert, with the insert of the events, as one statement in
+    `postgres_events`; this one serves SQLite and appends inside `run_in_transaction`.)
     """
-    insert = sqlite.insert(conversations).values(
+    if dialect == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        insert = postgresql.insert(conversations)
+    else:
+        insert = sqlite.insert(conversations)
+    insert = insert.values(
         sender_id=sa.bindparam("sender_id"), created=sa.bindparam("created"),
         last_event_at=sa.bindparam("last_event_at"), last_seq=sa.bindparam("added"),
         session_start_seq=sa.bindparam("session_offset") if starts_session else None,
@@ -360,10 +385,39 @@ def _session_offset(rows: list[dict[str, Any]]) -> int | None:
     return None if last is None else last + 1
 
 
+def append_in_transaction(conn: Connection, sender_id: str, new_events: Sequence[Mapping[str, Any]],
+                          expected_seq: int | None = None) -> int:
+    """Appends events on `conn` (inside `SQLTrackerStore.run_in_transaction`); returns the new last seq.
+
+    Works on SQLite and PostgreSQL alike; raises `ConcurrentAppend` when `expected_seq` is given and
+    the conversation moved on, so the caller's transaction rolls back.
+    """
+    if not new_events:
+        last = conn.scalar(sa.select(conversations.c.last_seq).where(conversations.c.sender_id == sender_id)) or 0
+        if expected_seq is not None and last != expected_seq:
+            raise ConcurrentAppend(sender_id, expected_seq, int(last))
+        return int(last)
+    rows = [_row_for(sender_id, item) for item in new_events]
+    now = time.time()
+    return _append_rows(conn, sender_id, rows, now, max(now, *(row["timestamp"] for row in rows)),
+                        _session_offset(rows), expected_seq)
+
+
 def _append_rows(conn: Connection, sender_id: str, rows: list[dict[str, Any]], created: float,
-                 last_event_at: float, session_offset: int | None) -> int:
-    """SQLite: the upsert hands out the seq numbers, then the events are inserted with them."""
-    new_last = int(conn.scalar(_upsert_statement(session_offset is not None), {
+                 last_event_at: float, session_offset: int | None, expected_seq: int | None = None) -> int:
+    """The upsert hands out the seq numbers, then the events are inserted with them.
+
+    The write lock is held (SQLite: BEGIN IMMEDIATE; PostgreSQL: the upsert locks the row), so the
+    check of `expected_seq` and the append cannot be separated by another writer.
+    """
+    if expected_seq is not None:
+        query = sa.select(conversations.c.last_seq).where(conversations.c.sender_id == sender_id)
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        last = int(conn.scalar(query) or 0)
+        if last != expected_seq:
+            raise ConcurrentAppend(sender_id, expected_seq, last)
+    new_last = int(conn.scalar(_upsert_statement(conn.dialect.name, session_offset is not None), {
         "sender_id": sender_id, "created": created, "last_event_at": last_event_at,
         "added": len(rows), "session_offset": session_offset,
     }))

@@ -29,10 +29,13 @@ _DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+asyncpg", "postgres": 
 class TrackerStore(Protocol):
     """Where conversations are kept: an append-only list of Rasa-shaped event dicts per sender."""
 
-    async def append_events(self, sender_id: str, events: Sequence[Mapping[str, Any]]) -> int:
+    async def append_events(self, sender_id: str, events: Sequence[Mapping[str, Any]],
+                            expected_seq: int | None = None) -> int:
         """Appends events (dicts with an "event" key, or `Event`s) to the end of a conversation.
 
         Returns the conversation's sequence number after them: its events are numbered 1, 2, ...
+        With `expected_seq`, appends only if the conversation is still at that number and raises
+        `ConcurrentAppend` (writing nothing) otherwise.
         """
         ...
 

@@ -99,7 +99,7 @@ async def test_a_failed_save_leaves_no_unsaved_events_in_memory(processor):
     store = processor.tracker_store
     append = store.append_events
 
-    async def failing(sender_id, events):
+    async def failing(sender_id, events, expected_seq=None):
         raise OSError("disk full")
 
     store.append_events = failing

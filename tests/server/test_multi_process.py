@@ -14,7 +14,6 @@ because each turn takes longer than it takes to send the next one.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import random
@@ -34,27 +33,14 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
+from tests.conftest import _run
+
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
 PROJECT = Path(__file__).parent / "data" / "serial"
 TOKEN = "multi-process-token"
 MESSAGES = 20
 ACTION_SECONDS = 0.15
-
-
-def _load_store_fixtures() -> Any:
-    """tests/stores/conftest.py (PostgreSQL/Redis reachability, fail in CI): one place for that logic."""
-    path = Path(__file__).parents[1] / "stores" / "conftest.py"
-    spec = importlib.util.spec_from_file_location("_stores_conftest_for_server", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_stores = _load_store_fixtures()
-postgres_url = _stores.postgres_url
-redis_url = _stores.redis_url
 
 
 @dataclass
@@ -111,7 +97,7 @@ def postgres_schema_for_module(postgres_url: str) -> Iterator[str]:
         await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         await conn.close()
 
-    _stores._run(drop)
+    _run(drop)
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +145,7 @@ def servers(postgres_url: str, redis_url: str, postgres_schema_for_module: str, 
                 process.wait()
         for log in logs:
             log.close()
-        _stores._run(lambda: _delete_keys(redis_url, key_prefix))
+        _run(lambda: _delete_keys(redis_url, key_prefix))
 
 
 def _wait_until_healthy(base: str, process: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:

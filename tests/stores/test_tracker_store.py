@@ -87,6 +87,50 @@ async def test_append_only_callers_cannot_rewrite_history(store: TrackerStore) -
     assert (await store.get_events("dave"))[0]["value"] == "v"
 
 
+async def test_append_with_expected_seq_refuses_when_another_writer_came_first(store: TrackerStore) -> None:
+    from bot.shared.errors import ConcurrentAppend
+
+    assert await store.append_events("gina", [SlotSet("n", 1).as_dict()], expected_seq=0) == 1
+    assert await store.append_events("gina", [SlotSet("n", 2).as_dict()], expected_seq=1) == 2
+    with pytest.raises(ConcurrentAppend) as refused:
+        await store.append_events("gina", [SlotSet("n", 99).as_dict()], expected_seq=1)
+    assert (refused.value.expected_seq, refused.value.actual_seq) == (1, 2)
+    with pytest.raises(ConcurrentAppend):
+        await store.append_events("gina", [], expected_seq=5)
+    events, last = await store.read_since("gina", 0)
+    assert last == 2 and [e["value"] for e in events] == [1, 2]  # the refused append wrote nothing
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def test_other_tables_commit_together_with_appended_events(dialect, request, tmp_path) -> None:
+    from bot.shared.errors import ConcurrentAppend
+    from bot.stores.sql_tracker_store import append_in_transaction
+
+    if dialect == "sqlite":
+        sql_store = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
+    else:
+        sql_store = SQLTrackerStore(request.getfixturevalue("postgres_url"),
+                                    schema=request.getfixturevalue("postgres_schema"))
+    side = sa.table("side_effects", sa.column("note", sa.String))
+    try:
+        await sql_store.run_in_transaction(lambda conn: conn.execute(sa.text("CREATE TABLE side_effects (note TEXT)")))
+
+        def write(conn: sa.Connection, note: str, expected: int | None) -> int:
+            conn.execute(sa.insert(side).values(note=note))
+            return append_in_transaction(conn, "hana", [SlotSet("note", note).as_dict()], expected)
+
+        assert await sql_store.run_in_transaction(write, "first", 0) == 1
+        with pytest.raises(ConcurrentAppend):
+            await sql_store.run_in_transaction(write, "stale", 0)
+        assert await sql_store.run_in_transaction(write, "second", None) == 2
+        notes = await sql_store.run_in_transaction(
+            lambda conn: [row[0] for row in conn.execute(sa.select(side.c.note))], write=False)
+        assert notes == ["first", "second"]  # the refused append rolled its side table row back too
+        assert [e["value"] for e in (await sql_store.read_since("hana", 0))[0]] == ["first", "second"]
+    finally:
+        await sql_store.close()
+
+
 async def test_conversation_ids_and_count(store: TrackerStore) -> None:
     assert await store.count_conversations() == 0
     for sender in ("a", "b", "c"):
