@@ -81,12 +81,22 @@ class SocketIOOutput:
                                     **{k: v for k, v in options.items() if k in ("room", "to", "skip_sid")})
 
     async def send(self, recipient_id: str, messages: list[dict[str, Any]]) -> bool:
-        """`OutputChannel.send`: emits to the conversation's room; False when nobody is in it."""
+        """`OutputChannel.send`: emits to the conversation's room; True when a client of this process is in it.
+
+        Across processes (a Redis client manager) the emit goes to every process's clients of the
+        room, so it is sent even when none of them is connected here.
+        """
         namespace = self.settings.namespace or "/"
-        if not any(True for _ in self.sio.manager.get_participants(namespace, recipient_id)):
-            return False
-        await self.emit(recipient_id, messages)
-        return True
+        here = any(True for _ in self.sio.manager.get_participants(namespace, recipient_id))
+        if here or self.across_processes:
+            await self.emit(recipient_id, messages)
+        return here
+
+    @property
+    def across_processes(self) -> bool:
+        from socketio.async_pubsub_manager import AsyncPubSubManager
+
+        return isinstance(self.sio.manager, AsyncPubSubManager)
 
 
 def install_socketio(app: Sanic, settings: SocketIOSettings) -> SocketIOOutput:
@@ -144,4 +154,30 @@ def install_socketio(app: Sanic, settings: SocketIOSettings) -> SocketIOOutput:
         return json({"status": "ok"})
 
     app.blueprint(health)
+
+    async def share_rooms(app: Sanic, _loop: Any = None) -> None:
+        """With Redis locks (several processes), rooms and emits span processes through that Redis."""
+        lock_store = server_state(app).agent.processor.lock_store
+        redis = getattr(lock_store, "redis", None)
+        if redis is None or sio.manager_initialized:
+            return
+        manager = socketio.AsyncRedisManager(redis_url_of(redis), channel=f"{lock_store.key_prefix}socketio")
+        manager.set_server(sio)
+        sio.manager = manager
+
+    app.register_listener(share_rooms, "after_server_start")  # the agent (and its lock store) is loaded then
     return output
+
+
+def redis_url_of(client: Any) -> str:
+    """A redis:// URL for the server a redis-py client talks to (its own connection options left out)."""
+    from urllib.parse import quote
+
+    options = client.connection_pool.connection_kwargs
+    if options.get("path"):
+        return f"unix://{options['path']}?db={options.get('db', 0)}"
+    scheme = "rediss" if "SSL" in client.connection_pool.connection_class.__name__ else "redis"
+    auth = ""
+    if options.get("password"):
+        auth = f"{quote(options.get('username') or '', safe='')}:{quote(options['password'], safe='')}@"
+    return f"{scheme}://{auth}{options.get('host', 'localhost')}:{options.get('port', 6379)}/{options.get('db', 0)}"

@@ -75,3 +75,25 @@ async def test_news_stored_by_one_process_reaches_a_customer_connected_to_the_ot
         assert await server_state(server_b.app).outputs.get("webchat").send(conversation, [message]) is False
         frame = await _until(ws, lambda f: f["type"] == "messages")
         assert frame["messages"][0]["agent"] == {"id": "a1", "name": "Maria"}
+
+
+async def test_a_socketio_room_spans_processes(start_server, shared_agents) -> None:
+    from bot.server.state import server_state
+
+    from .test_socketio_channel import RasaWebchatLikeClient
+
+    first, second = shared_agents
+    server_a = await start_server(agent=first)
+    server_b = await start_server(agent=second)
+    client = RasaWebchatLikeClient(server_a.base)
+    await asyncio.to_thread(client.client.connect, server_a.base, transports=["websocket"])
+    try:
+        await asyncio.to_thread(client.client.emit, "session_request", {"session_id": "room-9"})
+        await asyncio.to_thread(client.wait_for, "session_confirm", 1)
+        output_b = server_state(server_b.app).outputs.get("socketio")
+        assert output_b.across_processes
+        message = {"recipient_id": "room-9", "text": "Maria here."}
+        assert await output_b.send("room-9", [message]) is False  # nobody in the room on process B ...
+        assert await asyncio.to_thread(client.wait_for, "bot_uttered", 1) == [{"text": "Maria here."}]  # ... A
+    finally:
+        await asyncio.to_thread(client.client.disconnect)
