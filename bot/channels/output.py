@@ -14,6 +14,10 @@ returns, so one renderer a channel serves both the bot's and a person's messages
 
 `send` returns True when the messages reached the customer now, False when nobody is connected:
 the caller keeps them in the tracker, and the channel's catch-up shows them on the next connect.
+
+Channels with catch-up (the web chat) show the customer what the tracker store holds: store a
+message before sending it, and mark a bot message that must never reach the customer (a bot turn
+overtaken by a takeover) with `metadata: {"delivered": false}`, so catch-up leaves it out too.
 """
 
 from __future__ import annotations

@@ -63,6 +63,8 @@ def wire_messages(events: list[dict[str, Any]], first_seq: int) -> list[dict[str
             shown.append({"seq": seq, "id": event.get("message_id") or f"u{seq}", "from": "customer",
                           "text": metadata.get("display_text") or text, "time": when})
         elif kind in ("bot", "agent"):
+            if metadata.get("delivered") is False:  # kept for the record only (see bot/channels/output.py)
+                continue
             message = bot_message_for_channel(event, "")
             agent = metadata.get("agent") if isinstance(metadata.get("agent"), Mapping) else None
             item: dict[str, Any] = {"seq": seq, "id": f"m{seq}", "from": "agent" if agent or kind == "agent"

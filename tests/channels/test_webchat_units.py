@@ -168,8 +168,30 @@ def test_wire_messages_show_customer_bot_agent_and_handover_notices() -> None:
               {"event": "bot", "text": "Hi", "data": {"buttons": [{"title": "Yes", "payload": "/y"}]}},
               {"event": "handover", "reason": "asked_for_human"},
               {"event": "bot", "text": "Maria here", "metadata": {"agent": {"id": "a", "name": "Maria"}}},
-              {"event": "handback"}, {"event": "receipt", "status": "read", "watermark": 3}]
+              {"event": "handback"}, {"event": "receipt", "status": "read", "watermark": 3},
+              {"event": "bot", "text": "stale bot turn", "metadata": {"delivered": False}}]
     shown = wire_messages(events, 10)
     assert [(m["seq"], m["from"]) for m in shown] == [(11, "customer"), (12, "bot"), (13, "system"), (14, "agent"),
                                                       (15, "system")]
     assert shown[0]["text"] == "great" and shown[0]["id"] == "c9" and shown[3]["agent"]["name"] == "Maria"
+
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
+        st.sampled_from(["allowed_origins", "session_secret", "customer_secret", "invitations", "name", "page",
+                         "idle_seconds", "signal", "message", "hours", "rate_limit_per_minute", "x"]),
+        children, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.sampled_from(["rest", "socketio", "webchat", "facebook", "webchta", "custom.Channel"]),
+                       yaml_values, max_size=4) | yaml_values)
+def test_any_credentials_document_loads_or_names_its_problem(document) -> None:
+    try:
+        credentials = parse_credentials(document, "credentials.yml")
+    except InvalidCredentials as error:
+        assert error.message and error.location and error.location.startswith("credentials.yml")
+        return
+    assert set(credentials.sections) <= {"rest", "socketio", "webchat"}

@@ -226,3 +226,23 @@ async def test_long_polling_where_websockets_are_blocked(browser, start_server, 
     await expect(log(page).get_by_text("Hey! How are you?")).to_be_visible()
     await log(page).get_by_role("button", name="great").click()
     await expect(log(page).get_by_text("Great, carry on!")).to_be_visible()
+
+
+async def test_the_demo_page_shows_the_snippet_and_every_response(browser, start_server) -> None:
+    from playwright.async_api import expect
+
+    server = await start_server()
+    context = await browser.new_context()
+    context.set_default_timeout(TIMEOUT)
+    page = await context.new_page()
+    await page.goto(f"{server.base}/chat")
+    await expect(page.locator("#snippet")).to_contain_text(f'<script src="{server.base}/webchat/widget.js"')
+    responses = page.locator("#responses")
+    for name in ("utter_greet", "utter_happy", "utter_goodbye"):
+        await expect(responses.get_by_role("heading", name=name)).to_be_visible()
+    await expect(responses.get_by_text("Great, carry on!")).to_be_visible()
+    await expect(responses.get_by_role("button", name="great")).to_be_visible()
+    # The widget on the page is the real one: a designer can chat with the model right there.
+    await page.get_by_role("button", name="Open chat").click()
+    await send(page, "hello")
+    await expect(log(page).get_by_text("Hey! How are you?")).to_be_visible()
