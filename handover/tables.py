@@ -65,6 +65,7 @@ canned_replies = sa.Table(
     sa.Column("language", sa.String(16), nullable=True),
     sa.Column("team", sa.String(64), nullable=True),
     sa.Column("text", sa.Text, nullable=False),
+    sa.Column("source", sa.String(32), nullable=True),  # "file" when handover.yml made it (h0002)
 )
 sla_policies = sa.Table(
     "handover_sla_policies", metadata,

@@ -189,6 +189,13 @@ def _register_commands() -> None:
     app.add_typer(data_app, name="data")
     app.command("test")(test)
     register_run(app)
+    try:  # the human side plugs in; the framework runs without it
+        from handover.cli import register as register_handover
+    except ModuleNotFoundError as error:
+        if not (error.name or "").startswith("handover"):
+            raise
+    else:
+        register_handover(app)
 
 
 _register_commands()

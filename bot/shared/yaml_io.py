@@ -14,6 +14,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from bot.shared.errors import BotError, InvalidYaml, location
 
 _ENV_PATTERN = re.compile(r"\$\{([^}:]+)(?::-([^}]*))?\}")
+_DATE_PATTERN = re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})\b")
 
 
 def read_yaml_file(path: str | Path) -> Any:
@@ -48,6 +49,26 @@ def read_yaml(text: str, source: str | Path | None = None) -> Any:
                           hint="fix the YAML syntax at that line (indentation, quotes, a missing ':')") from None
     except YAMLError as error:
         raise InvalidYaml(f"invalid YAML: {error}", location=location(source)) from None
+    except ValueError as error:
+        # ruamel builds dates itself and lets datetime's error through without a mark ("month must
+        # be in 1..12" for 2026-13-01); find the line of the first impossible date for it.
+        line = _line_of_bad_date(text)
+        raise InvalidYaml(f"invalid date{f' {line[1]}' if line else ''}: {error}",
+                          location=location(source, line[0] if line else None),
+                          hint="write dates as YYYY-MM-DD with a real month and day, or quote the value") from None
+
+
+def _line_of_bad_date(text: str) -> tuple[int, str] | None:
+    """1-based line and text of the first YYYY-MM-DD in `text` that is not a real date."""
+    import datetime
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        for match in _DATE_PATTERN.finditer(line.split("#", 1)[0]):
+            try:
+                datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                return number, match.group(0)
+    return None
 
 
 def line_of(node: Any, key: Any = None) -> int | None:
