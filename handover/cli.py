@@ -233,6 +233,27 @@ def token(
     typer.echo(new_token)
 
 
+@agents_app.command("tokens")
+def tokens(name: Annotated[str, typer.Argument(help="Username.")], endpoints: Endpoints = _ENDPOINTS,
+           handover: HandoverFile = _HANDOVER) -> None:
+    """List the agent's API tokens: label, when made, when last used, revoked (never the tokens)."""
+    import datetime as dt
+
+    found = _run(endpoints, handover, lambda directory: directory.list_tokens(name))
+    if not found:
+        _out().print(f"'{name}' has no tokens. `bot agents token {name}` makes one.")
+        return
+
+    def when(timestamp: float | None) -> str:
+        return "-" if timestamp is None else dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+    table = Table("label", "created", "last used", "state")
+    for info in found:
+        table.add_row(info.label or "-", when(info.created_at), when(info.last_used_at),
+                      "revoked" if info.revoked else "active")
+    _out().print(table)
+
+
 @agents_app.command("revoke")
 def revoke(
     name: Annotated[str, typer.Argument(help="Username.")],

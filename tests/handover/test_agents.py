@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 
 import pytest
@@ -215,3 +216,11 @@ def test_roles_are_ordered() -> None:
     assert not has_role(agent("intruder"), "agent")
     with pytest.raises(ValueError):
         has_role(agent("admin"), "root")
+
+
+async def test_two_creations_of_one_name_at_once_make_one_agent(directory: AgentDirectory) -> None:
+    results = await asyncio.gather(*(directory.create_agent("anna", PASSWORD) for _ in range(3)),
+                                   return_exceptions=True)
+    assert sum(isinstance(result, Agent) for result in results) == 1
+    assert all(isinstance(result, (Agent, AgentExists)) for result in results), results
+    assert [a.username for a in await directory.list_agents()] == ["anna"]

@@ -127,7 +127,10 @@ def test_token_is_printed_once_and_works_until_revoked(project: Path) -> None:
     assert token.startswith("hov_") and "\n" not in token  # stdout holds only the token, for scripts
     agent = in_store(project, lambda store: AgentDirectory(store).agent_for_token(token))
     assert agent.username == "helpdesk"
+    listed = bot("agents", "tokens", "helpdesk").output
+    assert "zendesk" in listed and "active" in listed and token not in listed
     assert "Revoked 1 token" in bot("agents", "revoke", "helpdesk").output
+    assert "revoked" in bot("agents", "tokens", "helpdesk").output
     assert in_store(project, lambda store: AgentDirectory(store).agent_for_token(token)) is None
 
 
