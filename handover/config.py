@@ -164,7 +164,12 @@ class CannedReplyConfig(_Model):
 class HandoverConfig(_Model):
     """The whole handover.yml. `source` names the file in errors; None when built in code."""
 
-    version: str | None = None
+    version: str | None = None  # "3.1", as in Rasa's files; an unquoted 3.1 is read as text too
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else value
     teams: dict[str, TeamConfig] = Field(default_factory=dict)
     sla_policies: dict[str, SlaPolicy] = Field(default_factory=dict)
     routing: RoutingConfig = Field(default_factory=RoutingConfig)

@@ -55,6 +55,7 @@ def test_no_file_means_defaults() -> None:
     assert config.all_sla_policies["messaging"].first_response_seconds == 300
     assert config.all_sla_policies["messaging"].target_ratio == 0.9
     assert load_handover_config_text("", "handover.yml") == HandoverConfig(source="handover.yml")
+    assert load_handover_config_text("version: 3.1\n", "handover.yml").version == "3.1"  # unquoted, as people write it
 
 
 def test_short_forms_are_read_as_meant() -> None:
