@@ -68,7 +68,22 @@ def build_app(settings: RunSettings, agent: Any = None) -> Any:
     return create_app(agent, agent_loader=loader, auth_token=settings.auth_token, credentials=credentials,
                       enable_api=settings.enable_api, cors=list(settings.cors),
                       log_messages=settings.log_format == "json",
-                      graceful_shutdown_timeout=settings.graceful_shutdown_timeout)
+                      graceful_shutdown_timeout=settings.graceful_shutdown_timeout,
+                      extensions=_extensions(settings))
+
+
+def _extensions(settings: RunSettings) -> list[Any]:
+    """The human handover when its package is installed (the engine runs without it)."""
+    import importlib
+
+    try:
+        module = importlib.import_module("handover.server")
+    except ModuleNotFoundError as missing:
+        if missing.name not in ("handover", "handover.server"):
+            raise
+        logger.info("the handover package is not installed: no agent API")
+        return []
+    return [module.HandoverExtension(settings.project_dir)]
 
 
 def serve(settings: RunSettings) -> None:

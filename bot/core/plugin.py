@@ -47,9 +47,10 @@ class ConversationPlugin(Protocol):
         """Who answers the user message just logged on `tracker` (its parse data is there)."""
         ...
 
-    async def write_turn(self, sender_id: str, events: Sequence[dict[str, Any]], expected_seq: int,
+    async def write_turn(self, tracker: DialogueStateTracker, events: Sequence[dict[str, Any]], expected_seq: int,
                          owner_version: int | None) -> WrittenTurn:
-        """Appends the turn's events; applies any ownership change they carry in the same transaction."""
+        """Appends the turn's events (the last ones on `tracker`); applies any ownership change they
+        carry in the same transaction, and says whether the bot may still deliver its messages."""
         ...
 
     def actions(self) -> Mapping[str, Callable[[], Action]]:

@@ -314,7 +314,7 @@ class MessageProcessor:
         new_events = tracker.events[stored:]
         written = WrittenTurn(seq)
         if new_events:
-            written = await self._write(tracker.sender_id, [e.as_dict() for e in new_events], seq, owner)
+            written = await self._write(tracker, [e.as_dict() for e in new_events], seq, owner)
         # After a session start the stored view begins there; the next turn reads it back instead.
         consistent = written.last_seq == seq + len(new_events)
         if consistent and not any(isinstance(e, SessionStarted) for e in new_events):
@@ -330,10 +330,11 @@ class MessageProcessor:
                 logger.exception("event listener %r failed", listener)
         return written
 
-    async def _write(self, sender_id: str, events: list[dict[str, Any]], seq: int,
+    async def _write(self, tracker: DialogueStateTracker, events: list[dict[str, Any]], seq: int,
                      owner: Owner | None) -> WrittenTurn:
+        sender_id = tracker.sender_id
         if self.plugin is not None:
-            return await self.plugin.write_turn(sender_id, events, seq, owner.version if owner else None)
+            return await self.plugin.write_turn(tracker, events, seq, owner.version if owner else None)
         try:
             return WrittenTurn(await self.tracker_store.append_events(sender_id, events, expected_seq=seq))
         except ConcurrentAppend:

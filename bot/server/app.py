@@ -19,8 +19,8 @@ import gc
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import Any, Protocol
 
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
@@ -33,6 +33,18 @@ from bot.server.state import ServerSettings, ServerState, server_state
 __all__ = ["create_app"]
 
 logger = logging.getLogger(__name__)
+
+class ServerExtension(Protocol):
+    """Something that adds routes and runs beside the agent (the human handover is one)."""
+
+    name: str
+
+    def blueprints(self) -> list[Any]: ...
+
+    async def start(self, app: Sanic, agent: Any) -> None: ...
+
+    async def stop(self, app: Sanic) -> None: ...
+
 
 DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT = 15.0  # seconds in-flight requests get to finish on SIGTERM
 DEFAULT_REQUEST_MAX_SIZE = 10 * 1024 * 1024  # no chat message or event batch needs more
@@ -52,10 +64,12 @@ def create_app(
     request_max_size: int = DEFAULT_REQUEST_MAX_SIZE,
     name: str = "bot",
     credentials: Any = None,
+    extensions: Sequence[ServerExtension] = (),
 ) -> Sanic:
     """The server app for `agent` (an `Agent`), or for the agent `agent_loader` builds at startup.
 
-    `credentials` (a `ChannelCredentials` from credentials.yml) adds the web chat and socket.io.
+    `credentials` (a `ChannelCredentials` from credentials.yml) adds the web chat and socket.io;
+    `extensions` (the human handover) add their blueprints now and start once the agent is loaded.
     """
     from bot.server.api import api_blueprint
     from bot.server.channels import install_channels
@@ -72,11 +86,15 @@ def create_app(
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.bot = ServerState(settings, agent=agent, agent_loader=agent_loader)
 
+    app.ctx.extensions = list(extensions)
     app.blueprint(info_blueprint())
     app.blueprint(rest_blueprint())
     install_channels(app, credentials)
     if settings.api_enabled:
         app.blueprint(api_blueprint())
+    for extension in app.ctx.extensions:
+        for blueprint in extension.blueprints():
+            app.blueprint(blueprint)
     if settings.cors:
         _install_cors(app, settings.cors)
 
@@ -107,6 +125,8 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
         processor.listeners.append(MessageLogListener())
     # Opens the database now (and runs its migrations) so a wrong URL fails the start, not a message.
     await processor.tracker_store.count_conversations()
+    for extension in app.ctx.extensions:
+        await extension.start(app, state.agent)
     try:
         await state.agent.warm_up()
     except Exception:  # only speed is at stake: a real message will show the problem in its context
@@ -120,6 +140,11 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
 
 async def _stop(app: Sanic, _loop: Any = None) -> None:
     state = server_state(app)
+    for extension in reversed(app.ctx.extensions):
+        try:
+            await extension.stop(app)
+        except Exception:  # the stores must still close
+            logger.exception("stopping the %s extension failed", getattr(extension, "name", extension))
     if state.agent is not None:
         await state.agent.close()
 

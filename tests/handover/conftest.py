@@ -5,13 +5,23 @@ The PostgreSQL fixtures (postgres_url, postgres_schema) live in tests/conftest.p
 
 from __future__ import annotations
 
+import contextlib
+import shutil
+import socket
 from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot.stores.sql_tracker_store import SQLTrackerStore
+from handover.agents import AgentDirectory
 from handover.migrations import upgrade_handover_to_head
 from handover.passwords import PasswordHasher
+from handover.service import HandoverService
+
+HELPDESK = Path(__file__).parent / "data" / "helpdesk"
+PASSWORD = "correct horse battery"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -49,3 +59,67 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def sql_store(request, tmp_path) -> AsyncIterator[SQLTrackerStore]:
+    """The tracker store whose database the handover tables join (the service migrates it), on both databases."""
+    if request.param == "sqlite":
+        made = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
+    else:
+        made = SQLTrackerStore(request.getfixturevalue("postgres_url"),
+                               schema=request.getfixturevalue("postgres_schema"))
+    yield made
+    await made.close()
+
+
+@pytest.fixture
+async def service(sql_store: SQLTrackerStore, clock: Clock) -> AsyncIterator[HandoverService]:
+    made = HandoverService(sql_store, clock=clock)
+    await made.start()
+    yield made
+    await made.close()
+
+
+@pytest.fixture
+def directory(sql_store: SQLTrackerStore, service: HandoverService, clock: Clock,
+              fast_hasher: PasswordHasher) -> AgentDirectory:
+    return AgentDirectory(sql_store, clock=clock, hasher=fast_hasher)
+
+
+@pytest.fixture(scope="session")
+def helpdesk_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny bilingual help desk, trained once per session."""
+    from bot.model.training import train
+    from bot.shared.project import Project
+
+    root = tmp_path_factory.mktemp("helpdesk") / "project"
+    shutil.copytree(HELPDESK, root)
+    train(Project.discover(root), root / "models")
+    return root
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any) -> AsyncIterator[str]:
+    """Runs `app` as a real server in the test's event loop (one start, one stop); yields its base URL.
+
+    The ASGI test client starts and stops the app around every request, which a server with
+    background work (routing, outbox) and concurrent requests must not do.
+    """
+    app.config.TOUCHUP = False  # Sanic rewrites its HTTP code per app once; a second app in a process fails
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
+                                     access_log=False)
+    assert server is not None
+    await server.startup()
+    await server.before_start()
+    await server.after_start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await server.before_stop()
+        server.close()
+        await server.wait_closed()
+        await server.after_stop()

@@ -1,0 +1,68 @@
+"""The handover as a server extension: its blueprints, and what starts and stops with `bot run`.
+
+`bot run` finds this module when the handover package is installed (the engine runs without it)
+and passes `HandoverExtension` to `create_app`. At start it plugs the handover into the loaded
+agent's processor; the handover needs the SQL tracker store (SQLite embedded, PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sanic import Blueprint, Sanic
+
+from handover.agents import AgentDirectory
+from handover.api import handover_blueprint
+from handover.delivery import Outbox
+from handover.login_limits import LoginRateLimiter
+from handover.plugin import HandoverPlugin, HandoverSettings
+from handover.realtime import create_broadcaster
+from handover.runtime import HandoverRuntime
+from handover.service import HandoverService
+from handover.websocket import websocket_blueprint
+
+__all__ = ["HandoverExtension"]
+
+logger = logging.getLogger(__name__)
+
+
+class HandoverExtension:
+    """Adds `/handover/...` and runs routing, the outbox and the live feed in this process."""
+
+    name = "handover"
+
+    def __init__(self, project_dir: str | Path = ".", settings: HandoverSettings | None = None) -> None:
+        self.project_dir = Path(project_dir)
+        self.settings = settings
+        self._runtime: HandoverRuntime | None = None
+        # Per process and kept across restarts of the handover: failed logins are counted here.
+        self.login_limiter = LoginRateLimiter()
+
+    def blueprints(self) -> list[Blueprint]:
+        return [handover_blueprint(), websocket_blueprint()]
+
+    async def start(self, app: Sanic, agent: Any) -> None:
+        processor = agent.processor
+        tracker_store = processor.tracker_store
+        if not hasattr(tracker_store, "run_in_transaction"):
+            logger.warning("the human handover needs the SQL tracker store (SQLite or PostgreSQL); it is off")
+            return
+        settings = self.settings or HandoverSettings()
+        service = HandoverService(tracker_store, broadcaster=create_broadcaster(processor.lock_store))
+        plugin = HandoverPlugin(service, settings)
+        outputs = getattr(app.ctx.bot, "outputs", None)
+        outbox = Outbox(service, outputs)
+        await plugin.start()
+        outbox.start()
+        processor.plugin = plugin
+        self._runtime = HandoverRuntime(plugin, AgentDirectory(tracker_store, clock=service.clock), outbox,
+                                        processor.domain, self.login_limiter)
+        app.ctx.handover = self._runtime
+
+    async def stop(self, app: Sanic) -> None:
+        if self._runtime is not None:
+            await self._runtime.outbox.stop()
+            await self._runtime.plugin.stop()
+            self._runtime = None

@@ -1,0 +1,245 @@
+"""The handover service: every ownership change, as one transaction with its events, feed and outbox.
+
+Agents, routing and the bot's own turns all change ownership through here:
+  - `change(sender_id, command)`: a person or the router acts (accept, offer, transfer, hand back...).
+    The state machine (`handover.ownership.apply`) decides; the new owner (checked against the
+    version read), the events it emits, feed items and outbox rows commit together.
+  - `write_turn(...)`: the processor writes a bot turn. Handover events in the turn (from
+    `action_handover`, or the customer withdrawing) change ownership in the same transaction, and a
+    turn whose owner changed while it ran is recorded but not delivered.
+After the commit, feed items are published to the consoles and outbox rows are delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from bot.core.plugin import WrittenTurn
+from bot.shared.core.events import BotUttered
+from bot.shared.errors import ConcurrentAppend
+from bot.stores.sql_tracker_store import SQLTrackerStore, append_in_transaction
+from handover import store
+from handover.migrations import upgrade_handover_to_head
+from handover.ownership import (
+    Command,
+    ConversationState,
+    IllegalTransition,
+    Ownership,
+    Transition,
+    apply,
+    command_from_event,
+)
+from handover.realtime import Broadcaster, InProcessBroadcaster
+
+__all__ = ["Change", "HandoverService", "agent_message_event"]
+
+logger = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+
+
+@dataclass
+class Change:
+    """What one transaction did: the ownership before and after, and what goes out after the commit."""
+
+    before: Ownership
+    after: Ownership
+    events: list[dict[str, Any]] = field(default_factory=list)
+    feed: list[dict[str, Any]] = field(default_factory=list)
+    outbox: list[int] = field(default_factory=list)
+    row: dict[str, Any] | None = None
+
+
+# What the turn writer needs to know about the conversation to fill the packet: given by the plugin.
+PacketBuilder = Callable[[Ownership, dict[str, Any] | None, float], Mapping[str, Any]]
+
+
+class HandoverService:
+    """Ownership changes and reads over the handover tables in the tracker store's database."""
+
+    def __init__(self, tracker_store: SQLTrackerStore, *, broadcaster: Broadcaster | None = None,
+                 clock: Clock = time.time) -> None:
+        self.tracker_store = tracker_store
+        self.broadcaster = broadcaster or InProcessBroadcaster()
+        self.clock = clock
+        # Called after every commit that queued work for them (the router, the outbox's sender).
+        self.after_commit: list[Callable[[Change], Awaitable[None]]] = []
+
+    async def start(self) -> None:
+        await self.tracker_store.run_in_transaction(upgrade_handover_to_head)
+        await self.broadcaster.start()
+
+    async def close(self) -> None:
+        await self.broadcaster.close()
+
+    # -- reads -------------------------------------------------------------------------------------
+    async def ownership(self, sender_id: str) -> Ownership:
+        return (await self.tracker_store.run_in_transaction(store.load_ownership, sender_id, write=False))[0]
+
+    async def row(self, sender_id: str) -> dict[str, Any] | None:
+        return await self.tracker_store.run_in_transaction(store.load_row, sender_id, write=False)
+
+    async def rows(self, **filters: Any) -> list[dict[str, Any]]:
+        return await self.tracker_store.run_in_transaction(lambda conn: store.list_rows(conn, **filters),
+                                                           write=False)
+
+    async def feed_since(self, after_id: int) -> list[dict[str, Any]]:
+        return await self.tracker_store.run_in_transaction(store.feed_since, after_id, write=False)
+
+    async def last_feed_id(self) -> int:
+        return await self.tracker_store.run_in_transaction(store.last_feed_id, write=False)
+
+    # -- changes by people and the router ------------------------------------------------------------
+    async def change(self, sender_id: str, command: Command | None, *,
+                     extra: Callable[[Connection, Change, float], None] | None = None,
+                     fields: Mapping[str, Any] | None = None) -> Change:
+        """Applies `command` (IllegalTransition if the state does not allow it) in one transaction.
+
+        With `command` None the owner stays as it is (an assigned agent's reply) and only `extra` runs.
+
+        `extra(conn, change, now)` runs in the same transaction after the transition: it may add
+        events to `change.events` (appended after the transition's), feed items and outbox rows.
+        """
+        def work(conn: Connection) -> Change:
+            now = self.clock()
+            before, row = store.load_ownership(conn, sender_id, for_update=True)
+            transition = apply(before, command, now) if command is not None else Transition(before, [])
+            change = Change(before, transition.ownership, list(transition.events), row=row)
+            if command is not None:
+                store.save_ownership(conn, sender_id, change.after, before.version, now,
+                                     **{**_timestamps(before, change.after, now), **dict(fields or {})})
+                change.row = store.load_row(conn, sender_id)
+                change.feed.insert(0, _state_feed(conn, sender_id, change, now))
+            if extra is not None:
+                extra(conn, change, now)
+            append_in_transaction(conn, sender_id, change.events)
+            change.row = store.load_row(conn, sender_id)
+            return change
+
+        change = await self.tracker_store.run_in_transaction(work)
+        await self._after(change)
+        return change
+
+    async def record(self, work: Callable[[Connection, float], list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Runs `work(conn, now)` (no ownership change: a note, a presence change) and publishes its feed."""
+        def run(conn: Connection) -> list[dict[str, Any]]:
+            return work(conn, self.clock())
+
+        items = await self.tracker_store.run_in_transaction(run)
+        for item in items:
+            await self.broadcaster.publish(item)
+        return items
+
+    # -- the bot's turns ---------------------------------------------------------------------------
+    async def write_turn(self, sender_id: str, events: Sequence[dict[str, Any]], expected_seq: int,
+                         owner_version: int | None, packet: PacketBuilder | None = None,
+                         channel: str | None = None) -> tuple[WrittenTurn, Change]:
+        """Appends a turn; ownership changes its handover events carry commit with it."""
+        def work(conn: Connection) -> tuple[WrittenTurn, Change]:
+            now = self.clock()
+            before, row = store.load_ownership(conn, sender_id, for_update=True)
+            deliver = owner_version is None or before.version == owner_version
+            after = before
+            for event in events:
+                command = command_from_event(event)
+                if command is None:
+                    continue
+                try:
+                    after = apply(after, command, now).ownership
+                except IllegalTransition as refused:  # recorded as it happened; ownership stays
+                    logger.warning("conversation %s: %s", sender_id, refused)
+            turn = [event if deliver or event.get("event") != "bot" else _undelivered(event) for event in events]
+            try:
+                last_seq = append_in_transaction(conn, sender_id, turn, expected_seq)
+            except ConcurrentAppend:  # an agent or notice came first: the turn follows it
+                last_seq = append_in_transaction(conn, sender_id, turn)
+            change = Change(before, after, row=row)
+            fields: dict[str, Any] = {}
+            if after.is_human and any(event.get("event") == "user" for event in events):
+                fields.update(last_customer_message_at=now, channel=channel or (row or {}).get("channel"))
+            if after != before:
+                if packet is not None and after.state is ConversationState.QUEUED and not before.is_human:
+                    fields.update(packet=dict(packet(after, row, now)), channel=channel,
+                                  **_deadlines(packet(after, row, now)))
+                store.save_ownership(conn, sender_id, after, before.version, now,
+                                     **{**_timestamps(before, after, now), **fields})
+                change.row = store.load_row(conn, sender_id)
+                change.feed.insert(0, _state_feed(conn, sender_id, change, now))
+            elif fields and row is not None:
+                store.update_fields(conn, sender_id, now, **fields)
+            if before.is_human and after.is_human:
+                for event in events:
+                    if event.get("event") == "user":
+                        change.feed.append(store.insert_feed(
+                            conn, "customer_message", now, _message_payload(event), sender_id=sender_id,
+                            agent=after.agent or after.offered_to, team=after.team))
+            change.row = store.load_row(conn, sender_id) if change.feed else row
+            return WrittenTurn(last_seq, deliver), change
+
+        written, change = await self.tracker_store.run_in_transaction(work)
+        await self._after(change)
+        return written, change
+
+    async def _after(self, change: Change) -> None:
+        for item in change.feed:
+            await self.broadcaster.publish(item)
+        for hook in self.after_commit:
+            try:
+                await hook(change)
+            except Exception:  # the commit stands; the hook's own retry (router tick, outbox) catches up
+                logger.exception("handover after-commit hook failed")
+
+
+def _undelivered(event: dict[str, Any]) -> dict[str, Any]:
+    """A bot message of a turn whose owner changed while it ran: kept in the record, never sent."""
+    return {**event, "metadata": {**(event.get("metadata") or {}), "undelivered": "owner_changed"}}
+
+
+def _timestamps(before: Ownership, after: Ownership, now: float) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if after.state is ConversationState.ASSIGNED and (before.state is not ConversationState.ASSIGNED
+                                                      or before.agent != after.agent):
+        fields["assigned_at"] = now
+    if after.state is ConversationState.OFFERED:
+        fields["offer_expires_at"] = None  # the router sets the real expiry with its offer
+    return fields
+
+
+def _deadlines(packet: Mapping[str, Any]) -> dict[str, Any]:
+    sla = packet.get("sla") or {}
+    return {key: sla.get(key) for key in ("first_response_due", "resolution_due") if key in sla} | (
+        {"sla_policy": sla["policy"]} if sla.get("policy") else {})
+
+
+def _message_payload(event: Mapping[str, Any]) -> dict[str, Any]:
+    parse = event.get("parse_data") or {}
+    return {"text": event.get("text"), "timestamp": event.get("timestamp"),
+            "intent": parse.get("intent"), "entities": parse.get("entities") or []}
+
+
+def _state_feed(conn: Connection, sender_id: str, change: Change, now: float) -> dict[str, Any]:
+    """The conversation's new state for everyone who sees its team (and an offer item for the offered agent)."""
+    after = change.after
+    data = {"state": str(after.state), "version": after.version, "owner": list(after.owner), "team": after.team,
+            "agent": after.agent, "offered_to": after.offered_to, "priority": after.priority,
+            "reason": after.reason, "queued_at": after.queued_at, "previous_state": str(change.before.state),
+            "previous_agent": change.before.agent}
+    if after.state is ConversationState.OFFERED:
+        row = change.row or {}
+        change.feed.append(store.insert_feed(conn, "offer", now, {
+            **data, "offer_expires_at": row.get("offer_expires_at"), "packet": row.get("packet") or {},
+            "channel": row.get("channel")}, sender_id=sender_id, agent=after.offered_to, team=after.team))
+    return store.insert_feed(conn, "conversation", now, data, sender_id=sender_id, team=after.team)
+
+
+def agent_message_event(text: str, agent: Mapping[str, Any], now: float) -> dict[str, Any]:
+    """An agent's reply as the tracker keeps it: a `bot` event with the agent in its metadata."""
+    return BotUttered(text, {}, metadata={"agent": {"id": agent["username"], "name": agent.get("display_name")
+                                                    or agent["username"]}}, timestamp=now).as_dict()
+

@@ -1,0 +1,201 @@
+"""Reads and writes of the handover tables, as synchronous SQLAlchemy functions on one connection.
+
+They run inside `SQLTrackerStore.run_in_transaction`, so an ownership change, the tracker events
+it emits, its realtime feed items and its outbox rows commit together or not at all. Ownership is
+guarded by its version: an update names the version it read and fails when another process
+changed the row meanwhile (`StaleOwnership`); on PostgreSQL the row is also locked while read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from bot.shared.errors import BotError
+from handover import tables
+from handover.ownership import ConversationState, Ownership
+
+__all__ = ["StaleOwnership", "insert_feed", "insert_outbox", "load_ownership", "load_row", "save_ownership"]
+
+_OWNERSHIP_COLUMNS = ("state", "version", "team", "agent", "offered_to", "priority", "reason", "skill",
+                      "language", "queued_at", "last_agent")
+
+
+class StaleOwnership(BotError):
+    """Another process changed the conversation's owner between our read and our write."""
+
+    def __init__(self, sender_id: str, expected_version: int) -> None:
+        super().__init__(f"the owner of conversation '{sender_id}' changed meanwhile (expected version "
+                         f"{expected_version})", hint="reload the conversation and try again")
+        self.sender_id = sender_id
+
+
+def load_row(conn: Connection, sender_id: str, *, for_update: bool = False) -> dict[str, Any] | None:
+    """The conversation's handover row as a dict (JSON columns decoded), or None if it never left the bot."""
+    query = sa.select(tables.conversations).where(tables.conversations.c.sender_id == sender_id)
+    if for_update and conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return decode_row(row) if row is not None else None
+
+
+def decode_row(row: Mapping[str, Any]) -> dict[str, Any]:
+    data = dict(row)
+    data["packet"] = json.loads(data.get("packet") or "{}")
+    data["labels"] = json.loads(data.get("labels") or "[]")
+    data["last_notice"] = json.loads(data["last_notice"]) if data.get("last_notice") else None
+    return data
+
+
+def ownership_of(row: Mapping[str, Any] | None) -> Ownership:
+    """The Ownership a row stores; a conversation without a row is the bot's, at version 0."""
+    if row is None:
+        return Ownership.initial()
+    values = {name: row[name] for name in _OWNERSHIP_COLUMNS}
+    values["state"] = ConversationState(values["state"])
+    return Ownership(**values)
+
+
+def load_ownership(conn: Connection, sender_id: str, *, for_update: bool = False) -> tuple[Ownership, dict | None]:
+    row = load_row(conn, sender_id, for_update=for_update)
+    return ownership_of(row), row
+
+
+def save_ownership(conn: Connection, sender_id: str, ownership: Ownership, expected_version: int,
+                   now: float, **fields: Any) -> None:
+    """Writes the new ownership (and any other columns) if the row is still at `expected_version`."""
+    values: dict[str, Any] = {name: getattr(ownership, name) for name in _OWNERSHIP_COLUMNS}
+    values["state"] = str(ownership.state)
+    values["updated_at"] = now
+    for key, value in fields.items():
+        values[key] = json.dumps(value) if key in ("packet", "labels", "last_notice") else value
+    table = tables.conversations
+    if expected_version == 0:
+        exists = conn.scalar(sa.select(table.c.version).where(table.c.sender_id == sender_id))
+        if exists is None:
+            conn.execute(sa.insert(table).values(sender_id=sender_id, **values))
+            return
+    result = conn.execute(sa.update(table)
+                          .where(table.c.sender_id == sender_id, table.c.version == expected_version)
+                          .values(**values))
+    if result.rowcount != 1:
+        raise StaleOwnership(sender_id, expected_version)
+
+
+def update_fields(conn: Connection, sender_id: str, now: float, **fields: Any) -> None:
+    """Changes columns that are not ownership (timestamps, packet, labels) without a version check."""
+    values = {key: json.dumps(value) if key in ("packet", "labels", "last_notice") else value
+              for key, value in fields.items()}
+    conn.execute(sa.update(tables.conversations).where(tables.conversations.c.sender_id == sender_id)
+                 .values(updated_at=now, **values))
+
+
+def insert_feed(conn: Connection, kind: str, now: float, payload: Mapping[str, Any], *, sender_id: str | None = None,
+                agent: str | None = None, team: str | None = None) -> dict[str, Any]:
+    """A realtime feed item (offer, customer message, queue change, SLA warning); returns it with its id."""
+    text = json.dumps(payload, default=str)
+    item_id = conn.execute(sa.insert(tables.feed).values(
+        created_at=now, kind=kind, sender_id=sender_id, agent=agent, team=team, payload=text,
+    ).returning(tables.feed.c.id)).scalar_one()
+    return {"id": int(item_id), "kind": kind, "created_at": now, "conversation_id": sender_id, "agent": agent,
+            "team": team, "data": dict(payload)}
+
+
+def feed_since(conn: Connection, after_id: int, limit: int = 500) -> list[dict[str, Any]]:
+    """Feed items after `after_id`, oldest first (what a reconnecting console missed)."""
+    rows = conn.execute(sa.select(tables.feed).where(tables.feed.c.id > after_id)
+                        .order_by(tables.feed.c.id).limit(limit)).mappings()
+    return [{"id": int(row["id"]), "kind": row["kind"], "created_at": row["created_at"],
+             "conversation_id": row["sender_id"], "agent": row["agent"], "team": row["team"],
+             "data": json.loads(row["payload"])} for row in rows]
+
+
+def last_feed_id(conn: Connection) -> int:
+    return int(conn.scalar(sa.select(sa.func.max(tables.feed.c.id))) or 0)
+
+
+def insert_outbox(conn: Connection, sender_id: str, channel: str | None, owner_version: int,
+                  messages: Sequence[Mapping[str, Any]], now: float) -> list[int]:
+    """Rows for messages a push channel must deliver; they go out only while `owner_version` is current."""
+    ids = []
+    for message in messages:
+        ids.append(int(conn.execute(sa.insert(tables.outbox).values(
+            sender_id=sender_id, channel=channel, owner_version=owner_version, message=json.dumps(message),
+            state="pending", attempts=0, next_attempt_at=now, created_at=now,
+        ).returning(tables.outbox.c.id)).scalar_one()))
+    return ids
+
+
+def list_rows(conn: Connection, *, states: Sequence[str] | None = None, agent: str | None = None,
+              teams: Sequence[str] | None = None, limit: int = 500) -> list[dict[str, Any]]:
+    """Handover rows, highest priority then longest waiting first."""
+    table = tables.conversations
+    query = sa.select(table)
+    if states:
+        query = query.where(table.c.state.in_(list(states)))
+    if agent is not None:
+        query = query.where(sa.or_(table.c.agent == agent, table.c.offered_to == agent))
+    if teams is not None:
+        query = query.where(table.c.team.in_(list(teams)))
+    query = query.order_by(table.c.priority.desc(), table.c.queued_at.asc().nulls_last(),
+                           table.c.updated_at.desc()).limit(limit)
+    return [decode_row(row) for row in conn.execute(query).mappings()]
+
+
+def load_agents(conn: Connection) -> list[dict[str, Any]]:
+    """Every enabled agent with what routing needs, and their load (assigned + offered conversations)."""
+    agents = tables.agents
+    rows = [dict(row) for row in conn.execute(sa.select(agents).where(agents.c.disabled.is_(False))).mappings()]
+    load = agent_loads(conn)
+    for row in rows:
+        for key in ("teams", "skills", "languages"):
+            row[key] = json.loads(row[key] or "[]")
+        row["load"] = load.get(row["username"], 0)
+    return rows
+
+
+def agent_loads(conn: Connection) -> dict[str, int]:
+    """username -> conversations assigned or offered to them."""
+    table = tables.conversations
+    who = sa.case((table.c.state == "assigned", table.c.agent), else_=table.c.offered_to)
+    query = (sa.select(who.label("who"), sa.func.count()).where(table.c.state.in_(["assigned", "offered"]))
+             .group_by(who))
+    return {row[0]: int(row[1]) for row in conn.execute(query) if row[0] is not None}
+
+
+def lock_agent(conn: Connection, username: str) -> dict[str, Any] | None:
+    """The agent's row, locked on PostgreSQL until the transaction ends (SQLite's writer lock covers it)."""
+    query = sa.select(tables.agents).where(tables.agents.c.username == username)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row is not None else None
+
+
+def set_agent_status(conn: Connection, username: str, status: str, now: float) -> None:
+    conn.execute(sa.update(tables.agents).where(tables.agents.c.username == username)
+                 .values(status=status, status_changed_at=now))
+
+
+def recent_handle_seconds(conn: Connection, team: str | None, limit: int = 50) -> list[float]:
+    """How long the latest finished handlings of the team took (assignment to end), newest first."""
+    table = tables.handlings
+    query = (sa.select(table.c.ended_at - table.c.assigned_at)
+             .where(table.c.assigned_at.is_not(None), table.c.outcome != "cancelled")
+             .order_by(table.c.ended_at.desc()).limit(limit))
+    if team is not None:
+        query = query.where(table.c.team == team)
+    return [float(value) for value in conn.scalars(query)]
+
+
+def record_handling(conn: Connection, sender_id: str, row: Mapping[str, Any] | None, outcome: str,
+                    now: float) -> None:
+    """A finished handling (handed back, resolved, cancelled), for expected waits and KPIs."""
+    row = row or {}
+    conn.execute(sa.insert(tables.handlings).values(
+        sender_id=sender_id, agent=row.get("agent"), team=row.get("team"), queued_at=row.get("queued_at"),
+        assigned_at=row.get("assigned_at"), ended_at=now, outcome=outcome))

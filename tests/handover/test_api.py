@@ -1,0 +1,267 @@
+"""The /handover/ API end to end, as an agent and a customer use it, over the app with real stores.
+
+A customer on the REST channel asks for a person in German; an agent logs in, accepts, sees the
+intents and slots, replies; the customer's next message reaches the agent and not the bot; the
+agent hands back; the bot answers again and says so. Plus: every route refuses without login,
+roles below a route's are refused, bad input is a 4xx with a message, and a bot turn in flight
+when an agent takes over is never delivered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from handover.plugin import HandoverSettings
+from handover.routing import RoutingSettings
+from handover.server import HandoverExtension
+from tests.handover.conftest import PASSWORD, serving
+
+WEBHOOK = "/webhooks/rest/webhook"
+TOKEN = "api-token"
+
+
+class HeldParcelAction:
+    """The project's custom action `action_check_parcel`, held until the test lets it finish."""
+
+    def __init__(self) -> None:
+        self.started = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def run(self, action_name: str, tracker: dict, domain: dict | None) -> Any:
+        from bot.core.actions.action_executor import ActionResult
+
+        self.started.set()
+        await self.release.wait()
+        return ActionResult([], [{"text": "Ihr Paket ist unterwegs."}])
+
+    def knows(self, action_name: str) -> bool:
+        return action_name == "action_check_parcel"
+
+    async def close(self) -> None:
+        return None
+
+
+@pytest.fixture
+def make_app(helpdesk_project: Path, tmp_path: Path) -> Callable[..., Any]:
+    from bot.core.agent import Agent
+    from bot.server import create_app
+    from bot.stores import InMemoryLockStore
+    from bot.stores.sql_tracker_store import SQLTrackerStore
+
+    def build(executor: Any = None) -> Any:
+        store = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
+        agent = Agent.load(helpdesk_project / "models", tracker_store=store, lock_store=InMemoryLockStore(),
+                           project_dir=tmp_path, action_executor=executor)
+        settings = HandoverSettings(routing=RoutingSettings(tick_seconds=0.2))
+        return create_app(agent, auth_token=TOKEN, extensions=[HandoverExtension(tmp_path, settings)])
+
+    return build
+
+
+class _Response:
+    """httpx's response with the attributes the assertions read (status, json, text, headers)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.status = response.status_code
+        self.text = response.text
+        self.headers = response.headers
+        self.json = response.json() if response.content else None
+
+
+class _Client:
+    """A client of the running server that answers like Sanic's test client: (None, response)."""
+
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        async def call(path: str, **options: Any) -> tuple[None, _Response]:
+            return None, _Response(await getattr(self.http, method)(path, **options))
+        return call
+
+
+@pytest.fixture
+async def start(make_app: Callable[..., Any]) -> Any:
+    """`await start(executor=None)`: the app served for real, with `app.ctx.api` as its client."""
+    async with contextlib.AsyncExitStack() as stack:
+        async def run(executor: Any = None) -> Any:
+            app = make_app(executor)
+            base = await stack.enter_async_context(serving(app))
+            http = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=60))
+            app.ctx.api = _Client(http)
+            return app
+        yield run
+
+
+async def _agent(app: Any, username: str, role: str = "agent", **options: Any) -> None:
+    from handover.passwords import PasswordHasher
+
+    runtime = app.ctx.handover
+    # Real Argon2id with small parameters: the same code path in a fraction of the time.
+    runtime.directory.hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    await runtime.directory.create_agent(username, PASSWORD, role=role, **options)
+
+
+async def _login(app: Any, username: str) -> dict[str, str]:
+    _, response = await app.ctx.api.post("/handover/login", json={"username": username, "password": PASSWORD})
+    assert response.status == 200, response.text
+    cookie = response.headers["set-cookie"].split(";")[0]
+    assert "HttpOnly" in response.headers["set-cookie"] and "SameSite=Strict" in response.headers["set-cookie"]
+    return {"Cookie": cookie, "X-CSRF-Token": response.json["csrf_token"]}
+
+
+async def _say(app: Any, sender: str, text: str) -> list[dict]:
+    _, response = await app.ctx.api.post(WEBHOOK, json={"sender": sender, "message": text})
+    assert response.status == 200, response.text
+    return response.json
+
+
+async def _tracker_events(app: Any, sender: str) -> list[dict]:
+    _, response = await app.ctx.api.get(f"/conversations/{sender}/tracker", params={"token": TOKEN})
+    return response.json["events"]
+
+
+async def test_a_customer_asks_for_a_person_and_an_agent_takes_over_and_hands_back(start) -> None:
+    app = await start()
+    await _agent(app, "erika", display_name="Erika Muster", languages=["de", "en"])
+    erika = await _login(app, "erika")
+    _, response = await app.ctx.api.put("/handover/presence", json={"status": "online"}, headers=erika)
+    assert response.status == 200 and response.json["status"] == "online"
+
+    replies = await _say(app, "anna", "Ich möchte mit einem Menschen sprechen")
+    assert "Position 1" in replies[0]["text"]  # German, with the queue position, before any promise
+
+    _, response = await app.ctx.api.get("/handover/conversations", params={"state": "queued"}, headers=erika)
+    [waiting] = [c for c in response.json if c["conversation_id"] == "anna"]
+    assert waiting["reason"] == "asked_for_human" and waiting["owner"][0] == "queue"
+    packet = waiting["packet"]
+    assert packet["messages"][-1]["intent"]["name"] == "human_handoff"
+    assert packet["language"] == "de" and packet["slots"]["language"] == "de"
+
+    _, response = await app.ctx.api.post("/handover/conversations/anna/accept", headers=erika)
+    assert response.status == 200, response.text
+    assert response.json["state"] == "assigned" and response.json["owner"] == ["agent", "erika"]
+
+    _, response = await app.ctx.api.post("/handover/conversations/anna/messages",
+                                             json={"text": "Hallo, hier ist Erika. Wie kann ich helfen?"},
+                                             headers=erika)
+    assert response.status == 201
+    events = await _tracker_events(app, "anna")
+    agent_reply = [e for e in events if e["event"] == "bot"][-1]
+    assert agent_reply["text"].startswith("Hallo, hier ist Erika")
+    assert agent_reply["metadata"]["agent"] == {"id": "erika", "name": "Erika Muster"}
+
+    assert await _say(app, "anna", "Wo ist mein Paket?") == []  # the agent answers, not the bot
+    _, response = await app.ctx.api.get("/handover/conversations/anna", headers=erika)
+    transcript = response.json["transcript"]
+    assert transcript[-1]["from"] == "customer" and transcript[-1]["intent"]["name"] == "track_parcel"
+
+    _, response = await app.ctx.api.post("/handover/conversations/anna/notes",
+                                             json={"text": "Kundin wartet auf Rückruf"}, headers=erika)
+    assert response.status == 201
+    assert "Kundin wartet" not in str(await _tracker_events(app, "anna"))  # notes never reach the customer
+
+    _, response = await app.ctx.api.post("/handover/conversations/anna/handback",
+                                             json={"reason": "solved"}, headers=erika)
+    assert response.status == 200 and response.json["state"] == "bot"
+    events = await _tracker_events(app, "anna")
+    assert events[-1]["text"].startswith("Sie sprechen jetzt wieder mit dem digitalen Assistenten")
+
+    assert await _say(app, "anna", "Danke") == [{"recipient_id": "anna", "text": "Gern geschehen!"}]
+
+
+async def test_the_customer_may_withdraw_while_waiting(start) -> None:
+    app = await start()
+    replies = await _say(app, "ben", "agent please")
+    assert "available" in replies[0]["text"]  # nobody online: said so, and the request stays open
+    replies = await _say(app, "ben", "never mind")
+    assert replies == [{"recipient_id": "ben", "text": "All right, I'll help you myself then."}]
+    assert (await app.ctx.handover.service.row("ben"))["state"] == "bot"
+
+
+async def test_a_bot_turn_in_flight_when_an_agent_takes_over_is_not_delivered(start) -> None:
+    held = HeldParcelAction()
+    app = await start(held)
+    await _agent(app, "erika")
+    erika = await _login(app, "erika")
+    await _say(app, "cleo", "Hallo")
+    customer = asyncio.create_task(_say(app, "cleo", "Wo ist mein Paket?"))
+    await asyncio.wait_for(held.started.wait(), 30)
+    _, response = await app.ctx.api.post("/handover/conversations/cleo/messages",
+                                             json={"text": "Ich übernehme das."}, headers=erika)
+    assert response.status == 201, response.text
+    held.release.set()
+    assert await asyncio.wait_for(customer, 30) == []  # the bot's answer came too late: not sent
+    events = await _tracker_events(app, "cleo")
+    stale = [e for e in events if e["event"] == "bot" and e.get("text") == "Ihr Paket ist unterwegs."]
+    assert stale and stale[0]["metadata"]["undelivered"] == "owner_changed"
+    assert (await app.ctx.handover.service.row("cleo"))["agent"] == "erika"
+
+
+ROUTES = [("get", "/handover/me"), ("put", "/handover/presence"), ("get", "/handover/conversations"),
+          ("get", "/handover/conversations/x"), ("post", "/handover/conversations/x/accept"),
+          ("post", "/handover/conversations/x/messages"), ("post", "/handover/conversations/x/notes"),
+          ("post", "/handover/conversations/x/transfer"), ("post", "/handover/conversations/x/handback"),
+          ("post", "/handover/conversations/x/resolve"), ("get", "/handover/agents"),
+          ("post", "/handover/logout")]
+
+
+async def test_every_route_refuses_without_login_and_below_its_role(start) -> None:
+    app = await start()
+    for method, path in ROUTES:
+        options = {} if method == "get" else {"json": {}}
+        _, response = await getattr(app.asgi_client, method)(path, **options)
+        assert response.status == 401, path
+        assert response.json["error"]
+    await _agent(app, "erika")
+    erika = await _login(app, "erika")
+    for path, params in (("/handover/agents", {}), ("/handover/conversations", {"state": "all"})):
+        _, response = await app.ctx.api.get(path, params=params, headers=erika)
+        assert response.status == 403 and "supervisor" in response.json["error"]
+    no_csrf = {"Cookie": erika["Cookie"]}
+    _, response = await app.ctx.api.put("/handover/presence", json={"status": "online"}, headers=no_csrf)
+    assert response.status == 403 and response.json["reason"] == "CsrfTokenMissing"
+    token = await app.ctx.handover.directory.issue_token("erika")
+    _, response = await app.ctx.api.put("/handover/presence", json={"status": "away"},
+                                            headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 200  # integrations use a token and need no CSRF
+
+
+@pytest.mark.parametrize(("method", "path", "body"), [
+    ("put", "/handover/presence", {"status": "dancing"}),
+    ("put", "/handover/presence", []),
+    ("post", "/handover/conversations/anna/messages", {"text": ""}),
+    ("post", "/handover/conversations/anna/messages", '{"text": "sur\\ud800"}'),  # a lone surrogate, as JSON
+    ("post", "/handover/conversations/anna/messages", "not json"),
+    ("post", "/handover/conversations/anna/messages", {"text": 5}),
+    ("post", "/handover/conversations/anna/transfer", {}),
+    ("post", "/handover/conversations/anna/transfer", {"agent": "a", "team": "b"}),
+    ("post", "/handover/conversations/anna/handback", {"slots": []}),
+    ("post", "/handover/login", {"username": "x"}),
+])
+async def test_bad_input_is_a_4xx_with_a_message(start, method: str, path: str, body: Any) -> None:
+    app = await start()
+    await _agent(app, "sabine", role="supervisor")
+    sabine = await _login(app, "sabine")
+    await _say(app, "anna", "agent please")
+    options = {"content": body} if isinstance(body, str) else {"json": body}
+    _, response = await getattr(app.asgi_client, method)(path, headers=sabine, **options)
+    assert 400 <= response.status < 500, response.text
+    assert response.json["error"]
+
+
+async def test_wrong_passwords_are_rate_limited(start) -> None:
+    app = await start()
+    await _agent(app, "erika")
+    statuses = []
+    for _ in range(7):
+        _, response = await app.ctx.api.post("/handover/login", json={"username": "erika", "password": "nope"})
+        statuses.append(response.status)
+    assert statuses[:5] == [401] * 5 and statuses[-1] == 429

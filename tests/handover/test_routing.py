@@ -1,0 +1,137 @@
+"""Routing: priority then longest waiting, capacity, offer timeout, backlog drain, returning customers,
+offline take-back and business hours; the clock is the test's, so nothing sleeps."""
+
+from __future__ import annotations
+
+import pytest
+
+from handover.ownership import Accept, Escalate, Resolve
+from handover.routing import Router, RoutingSettings
+
+SETTINGS = RoutingSettings(offer_timeout_seconds=30, offline_grace_seconds=120)
+
+
+@pytest.fixture
+def router(service) -> Router:
+    return Router(service, SETTINGS)
+
+
+async def _queue(service, clock, sender: str, priority: int = 0, team: str | None = None,
+                 language: str | None = None) -> None:
+    await service.change(sender, Escalate("asked_for_human", team, priority, None, language))
+    clock.advance(1)
+
+
+async def _online(directory, name: str, capacity: int = 3, **options) -> None:
+    await directory.create_agent(name, None, capacity=capacity, **options)
+    await directory.set_status(name, "online")
+
+
+async def _state(service, sender: str) -> tuple[str, str | None]:
+    row = await service.row(sender)
+    return row["state"], row["agent"] or row["offered_to"]
+
+
+async def test_highest_priority_first_then_longest_waiting(service, directory, router, clock) -> None:
+    await _queue(service, clock, "old")
+    await _queue(service, clock, "new")
+    await _queue(service, clock, "urgent", priority=5)
+    await _online(directory, "erika", capacity=2)
+    await router.tick()
+    assert await _state(service, "urgent") == ("offered", "erika")
+    assert await _state(service, "old") == ("offered", "erika")
+    assert await _state(service, "new") == ("queued", None)  # erika is at capacity (two offers)
+
+
+async def test_the_least_loaded_agent_is_offered_and_capacity_limits_offers(service, directory, router, clock) -> None:
+    await _online(directory, "erika", capacity=1)
+    await _online(directory, "fritz", capacity=1)
+    await _queue(service, clock, "a")
+    await service.change("a", Accept("erika"))  # erika is busy now
+    await _queue(service, clock, "b")
+    await _queue(service, clock, "c")
+    await router.tick()
+    assert await _state(service, "b") == ("offered", "fritz")
+    assert await _state(service, "c") == ("queued", None)
+
+
+async def test_an_expired_offer_goes_to_the_next_agent_and_the_first_goes_away(service, directory, router,
+                                                                                clock) -> None:
+    await _online(directory, "erika")
+    await _queue(service, clock, "kim")
+    await router.tick()
+    assert await _state(service, "kim") == ("offered", "erika")
+    await _online(directory, "fritz")
+    clock.advance(31)
+    await router.tick()
+    assert await _state(service, "kim") == ("offered", "fritz")
+    assert (await directory.get_agent("erika")).status == "away"
+
+
+async def test_the_backlog_drains_oldest_first_when_an_agent_comes_online(service, directory, router, clock) -> None:
+    for sender in ("first", "second", "third"):
+        await _queue(service, clock, sender)
+    await router.tick()
+    assert await _state(service, "first") == ("queued", None)  # nobody online: they wait
+    await directory.create_agent("erika", None, capacity=2)
+    await directory.set_status("erika", "online")
+    await router.tick()
+    assert [await _state(service, s) for s in ("first", "second", "third")] == [
+        ("offered", "erika"), ("offered", "erika"), ("queued", None)]
+
+
+async def test_a_returning_customer_is_offered_to_their_last_agent(service, directory, router, clock) -> None:
+    await _online(directory, "erika")
+    await _online(directory, "fritz")
+    await _queue(service, clock, "lena")
+    await service.change("lena", Accept("fritz"))
+    await service.change("lena", Resolve("fritz"))
+    await _queue(service, clock, "lena")  # she comes back
+    await router.tick()
+    assert await _state(service, "lena") == ("offered", "fritz")  # fritz has one more in his load history
+
+
+async def test_a_returning_customer_whose_agent_is_offline_goes_to_someone_online(service, directory, router,
+                                                                                  clock) -> None:
+    await _online(directory, "erika")
+    await _online(directory, "fritz")
+    await _queue(service, clock, "lena")
+    await service.change("lena", Accept("fritz"))
+    await service.change("lena", Resolve("fritz"))
+    await directory.set_status("fritz", "offline")
+    await _queue(service, clock, "lena")
+    await router.tick()
+    assert await _state(service, "lena") == ("offered", "erika")
+
+
+async def test_conversations_of_an_agent_offline_past_the_grace_period_go_back_to_the_queue(
+        service, directory, router, clock) -> None:
+    await _online(directory, "erika")
+    await _queue(service, clock, "max")
+    await service.change("max", Accept("erika"))
+    await directory.set_status("erika", "offline")
+    clock.advance(60)
+    await router.tick()
+    assert await _state(service, "max") == ("assigned", "erika")  # within the grace period
+    clock.advance(61)
+    await _online(directory, "fritz")
+    await router.tick()
+    assert await _state(service, "max") == ("offered", "fritz")
+
+
+async def test_team_skill_and_language_decide_who_is_offered(service, directory, router, clock) -> None:
+    await _online(directory, "erika", languages=["en"])
+    await _online(directory, "fritz", languages=["de"])
+    await _queue(service, clock, "jonas", language="de")
+    await router.tick()
+    assert await _state(service, "jonas") == ("offered", "fritz")
+
+
+async def test_a_closed_team_waits_but_agents_may_still_accept_by_hand(service, directory, clock) -> None:
+    router = Router(service, SETTINGS, is_open=lambda team, now: False)
+    await _online(directory, "erika")
+    await _queue(service, clock, "nina")
+    await router.tick()
+    assert await _state(service, "nina") == ("queued", None)
+    await service.change("nina", Accept("erika"))
+    assert await _state(service, "nina") == ("assigned", "erika")
