@@ -217,7 +217,7 @@ async def test_every_route_refuses_without_login_and_below_its_role(start) -> No
     app = await start()
     for method, path in ROUTES:
         options = {} if method == "get" else {"json": {}}
-        _, response = await getattr(app.asgi_client, method)(path, **options)
+        _, response = await getattr(app.ctx.api, method)(path, **options)
         assert response.status == 401, path
         assert response.json["error"]
     await _agent(app, "erika")
@@ -252,7 +252,7 @@ async def test_bad_input_is_a_4xx_with_a_message(start, method: str, path: str, 
     sabine = await _login(app, "sabine")
     await _say(app, "anna", "agent please")
     options = {"content": body} if isinstance(body, str) else {"json": body}
-    _, response = await getattr(app.asgi_client, method)(path, headers=sabine, **options)
+    _, response = await getattr(app.ctx.api, method)(path, headers=sabine, **options)
     assert 400 <= response.status < 500, response.text
     assert response.json["error"]
 
