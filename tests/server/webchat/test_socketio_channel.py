@@ -126,3 +126,32 @@ def test_rasa_shapes_of_images_attachments_elements_and_custom_payloads() -> Non
     assert emits[3][0]["attachment"]["payload"] == {"template_type": "generic", "elements": {
         "title": "Parcel", "subtitle": "JJD00", "buttons": [{"title": "Track", "payload": "/track"}]}}
     assert rasa_socketio_messages({"image": "javascript:alert(1)"}) == []
+
+
+async def test_without_session_persistence_the_socket_is_the_conversation_and_junk_is_ignored(start_server) -> None:
+    server = await start_server("rest:\nsocketio:\n  user_message_evt: user_message\n  bot_message_evt: bot_message\n")
+    junk = [None, 1, "x", [], {"message": None}, {"message": ["a"]}, {"message": {"x": 1}},
+            {"customData": "not an object", "message": "hello"}]
+
+    def conversation() -> tuple[str, list[Any]]:
+        import socketio
+
+        client = socketio.Client(reconnection=False)
+        received: list[Any] = []
+        client.on("bot_message", received.append)
+        client.connect(server.base, transports=["websocket"])
+        try:
+            for payload in junk:
+                client.emit("user_message", payload)
+            deadline = time.monotonic() + 30
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.05)
+            return client.get_sid(), received
+        finally:
+            client.disconnect()
+
+    sid, received = await asyncio.to_thread(conversation)
+    assert received[0]["text"] == "Hey! How are you?"  # the one valid message, answered
+    events = await server.processor.tracker_store.get_events(sid)
+    user = [e for e in events if e["event"] == "user"]
+    assert [(e["text"], e["input_channel"], e.get("metadata")) for e in user] == [("hello", "socketio", {})]
