@@ -3,23 +3,31 @@
     python bench/nlu_accuracy.py --dataset banking77 --config bench/configs/default.yml
     python bench/nlu_accuracy.py --dataset clinc150 --baseline tfidf-svm --out bench/results/clinc_svm.json
     python bench/nlu_accuracy.py --dataset snips --config bench/configs/default.yml --peer rasa
+    python bench/nlu_accuracy.py --dataset hwu64 --shots 5 --draw 1 --config bench/configs/rasa-default.yml
+    python bench/nlu_accuracy.py --bot bench/smallbots/tisch-de          # a small bot, its own config
 
-Data comes from ../shared/benchmarks/<dataset>/ (train.yml, test.yml; CLINC150 also oos_test.yml).
+Data comes from ../shared/benchmarks/<dataset>/ (train.yml, test.yml; CLINC150 also oos_test.yml);
+`--shots K --draw D` trains on K examples per intent of train.yml (draw D, see bench/_fewshot.py);
+`--bot DIR` trains on a Rasa project's NLU files in DIR/data and tests on DIR/heldout_nlu.yml.
 See bench/README.md for what each figure means.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
 import platform
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _fewshot import write_fewshot_split  # noqa: E402
 from _nlu_eval import (  # noqa: E402
     NLU_FALLBACK_INTENT,
     OUT_OF_SCOPE,
@@ -41,7 +49,7 @@ from _nlu_eval import (  # noqa: E402
 )
 from _rasa_peer import rasa_python, rasa_version, train_rasa  # noqa: E402
 
-from bot.shared.nlu.readers import load_nlu_files, read_nlu_yaml  # noqa: E402
+from bot.shared.nlu.readers import is_nlu_file, load_nlu_files, read_nlu_yaml  # noqa: E402
 
 DATASETS = {
     # name: (language, has entities)
@@ -55,8 +63,13 @@ DATASETS = {
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--dataset", required=True, choices=sorted(DATASETS))
-    source = parser.add_mutually_exclusive_group(required=True)
+    data = parser.add_mutually_exclusive_group(required=True)
+    data.add_argument("--dataset", choices=sorted(DATASETS))
+    data.add_argument("--bot", type=Path, help="a Rasa project folder: its data/ NLU files, its heldout_nlu.yml "
+                      "as the test set, its config.yml unless --config is given")
+    parser.add_argument("--shots", type=int, help="few-shot: train on this many examples per intent of train.yml")
+    parser.add_argument("--draw", type=int, default=0, help="which seeded draw of --shots examples (default 0)")
+    source = parser.add_mutually_exclusive_group()
     source.add_argument("--config", type=Path, help="pipeline config (e.g. bench/configs/default.yml)")
     source.add_argument("--baseline", choices=["tfidf-svm"], help="a scikit-learn baseline instead")
     parser.add_argument("--peer", choices=["rasa"],
@@ -81,7 +94,14 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
                         help="memoise LanguageModelFeaturizer outputs under bench/.cache/lm/: 'train' for "
                         "training batches only; 'all' also for parsed messages (parse latency then leaves "
                         "the language model out)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.bot and not args.config:
+        args.config = args.bot / "config.yml"
+    if not (args.config or args.baseline):
+        parser.error("one of --config or --baseline is needed")
+    if args.shots and args.bot:
+        parser.error("--shots draws from a benchmark's train.yml; a bot trains on all its data")
+    return args
 
 
 def _subsample(messages: list[Any], limit: int | None) -> list[Any]:
@@ -92,12 +112,33 @@ def _subsample(messages: list[Any], limit: int | None) -> list[Any]:
     return [messages[int(i * step)] for i in range(limit)]
 
 
+def _bot_data(bot: Path, config: Path | None) -> tuple[str | None, list[Path], Path]:
+    """(language, training NLU files, test file) of a small Rasa project."""
+    test_file = bot / "heldout_nlu.yml"
+    train_files = sorted(p for p in (bot / "data").rglob("*") if is_nlu_file(p))
+    if not train_files or not test_file.is_file():
+        raise SystemExit(f"{bot}: needs NLU files in data/ and the test messages in heldout_nlu.yml")
+    language = (read_config(config).get("language") if config else None) or "en"
+    return str(language), train_files, test_file
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    language, has_entities = DATASETS[args.dataset]
-    folder = shared_dir() / "benchmarks" / args.dataset
-    if not folder.is_dir():
-        raise SystemExit(f"{folder} is missing: the benchmark data must sit in ../shared beside the checkout")
-    train_files = [folder / "train.yml"]
+    if args.bot:
+        language, train_files, test_file = _bot_data(args.bot, args.config)
+        name, has_entities = args.bot.name, True
+        folder = args.bot
+    else:
+        language, has_entities = DATASETS[args.dataset]
+        name = args.dataset
+        folder = shared_dir() / "benchmarks" / args.dataset
+        if not folder.is_dir():
+            raise SystemExit(f"{folder} is missing: the benchmark data must sit in ../shared beside the checkout")
+        train_files, test_file = [folder / "train.yml"], folder / "test.yml"
+        if args.shots:
+            split_dir = Path(tempfile.mkdtemp(prefix="fewshot-"))
+            atexit.register(shutil.rmtree, split_dir, ignore_errors=True)
+            train_files = [write_fewshot_split(folder / "train.yml", args.shots, args.draw, split_dir)]
+            name = f"{args.dataset} {args.shots}-shot draw {args.draw}"
     if args.train_oos and args.dataset == "clinc150":
         train_files.append(folder / "oos_train.yml")
     if args.hwu_regex and args.dataset == "hwu64":
@@ -116,10 +157,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     train_data = load_nlu_files(train_files)
     # The reader drops exact duplicates within a file, as Rasa does, so test counts can be a
     # little below the published ones (xsid-de: 445 distinct of 500).
-    test_messages = _subsample(read_nlu_yaml(folder / "test.yml").training_examples, args.max_test)
+    test_messages = _subsample(read_nlu_yaml(test_file).training_examples, args.max_test)
     train_data.training_examples = _subsample(train_data.training_examples, args.max_train)
     read_seconds = time.perf_counter() - started
-    print(f"{args.dataset}: {len(train_data.training_examples)} training / {len(test_messages)} test examples, "
+    print(f"{name}: {len(train_data.training_examples)} training / {len(test_messages)} test examples, "
           f"{len(train_data.intents)} intents (read in {read_seconds:.1f}s)", flush=True)
 
     config = None if args.baseline else read_config(args.config, args.epochs)
@@ -139,7 +180,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     predictions = predict(trained.parse, test_messages)
     figures: dict[str, Any] = {
-        "dataset": args.dataset,
+        "dataset": name,
         "system": system,
         "train_examples": len(train_data.training_examples),
         "test_examples": len(test_messages),
@@ -153,7 +194,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         without = intent_metrics(predictions.gold_intents, predictions.predicted_without_fallback)
         figures["intent_accuracy_ignoring_fallback"] = without["intent_accuracy"]
     oos_predictions = None
-    if args.dataset == "clinc150":
+    if args.dataset == "clinc150" and not args.shots:
         oos_figures, oos_predictions = _out_of_scope_figures(
             trained.parse, folder, predictions.gold_intents, predictions.predicted_intents, args.max_test)
         figures.update(oos_figures)

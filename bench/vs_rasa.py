@@ -2,6 +2,9 @@
 
     python bench/vs_rasa.py nlu --datasets snips,xsid-de,hwu64,banking77,clinc150 --config bench/configs/default.yml
     python bench/vs_rasa.py stories --bots form-01-actions,rasa-init-moodbot
+    python bench/vs_rasa.py nlu --datasets banking77,clinc150,hwu64 --shots 5,10 --config bench/configs/rasa-default.yml
+    python bench/vs_rasa.py nlu --bots bench/smallbots/tisch-de,bench/smallbots/orders-en
+    python bench/vs_rasa.py stories --bots-dir bench/smallbots
 
 Rasa runs from its own venv (bench/README.md, "Side by side with Rasa"); nothing of it is imported here.
 `nlu`: each dataset through bench/nlu_accuracy.py twice (ours, then `--peer rasa`), one table.
@@ -23,38 +26,78 @@ import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compat_suite  # noqa: E402
 from _nlu_eval import REPO  # noqa: E402
 from _rasa_peer import peer_environment, rasa_python, rasa_version  # noqa: E402
 
+DEFAULT_DATASETS = "snips,xsid-de,hwu64,banking77,clinc150"
 NLU_ACCURACY = Path(__file__).resolve().parent / "nlu_accuracy.py"
 NLU_COLUMNS = [("intent_accuracy", "intent acc."), ("intent_macro_f1", "macro-F1"), ("entity_f1", "entity F1"),
                ("in_scope_accuracy", "in scope"), ("oos_recall", "OOS recall"), ("train_seconds", "train s"),
                ("parse_ms_p50", "parse p50 ms"), ("parse_ms_p99", "p99 ms"), ("peak_rss_mb", "peak MB")]
 
 
+def _nlu_runs(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
+    """(label, nlu_accuracy.py data arguments) of every run: datasets (each few-shot draw) and small bots."""
+    runs = []
+    datasets = args.datasets if args.datasets is not None else ("" if args.bots else DEFAULT_DATASETS)
+    for dataset in filter(None, datasets.split(",")):
+        config = ["--config", str(args.config)]
+        if not args.shots:
+            oos = ["--train-oos"] if dataset == "clinc150" and args.train_oos else []
+            runs.append((dataset, ["--dataset", dataset, *config, *oos]))
+            continue
+        for shots in args.shots.split(","):
+            for draw in args.draws.split(","):
+                runs.append((f"{dataset} {shots}-shot draw {draw}",
+                             ["--dataset", dataset, "--shots", shots, "--draw", draw, *config]))
+    for bot in filter(None, (args.bots or "").split(",")):
+        runs.append((Path(bot).name, ["--bot", bot] + (["--config", str(args.bot_config)] if args.bot_config else [])))
+    return runs
+
+
 def compare_nlu(args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
-    for dataset in args.datasets.split(","):
-        for peer in (None, "rasa"):
-            argv = ["--dataset", dataset, "--config", str(args.config), "--thresholds", ""]
+    systems = [None, "rasa"] if args.only is None else [None] if args.only == "ours" else ["rasa"]
+    for label, data_argv in _nlu_runs(args):
+        for peer in systems:
+            argv = [*data_argv, "--thresholds", ""]
             if args.threads:
                 argv += ["--threads", str(args.threads)]
             if args.epochs:
                 argv += ["--epochs", str(args.epochs)]
             if args.max_test:
                 argv += ["--max-test", str(args.max_test)]
-            if dataset == "clinc150" and args.train_oos:
-                argv.append("--train-oos")
             if peer:
                 argv += ["--peer", peer] + (["--rasa-python", str(args.rasa_python)] if args.rasa_python else [])
             figures = _run_nlu_accuracy(argv)
             figures["who"] = "Rasa" if peer else "ours"
+            figures["dataset"] = label
             rows.append(figures)
-            print(json.dumps({k: figures.get(k) for k, _ in NLU_COLUMNS} | {"dataset": dataset, "who": figures["who"]}),
+            print(json.dumps({k: figures.get(k) for k, _ in NLU_COLUMNS} | {"dataset": label, "who": figures["who"]}),
                   flush=True)
     return rows
+
+
+def print_draw_summary(rows: list[dict[str, Any]]) -> None:
+    """Few-shot runs: intent accuracy and train time per split and system, mean and spread over draws."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in rows:
+        found = re.fullmatch(r"(.+) draw \d+", row["dataset"])
+        if found:
+            groups.setdefault((found.group(1), row["who"]), []).append(row)
+    if not groups:
+        return
+    print("\n| split | system | draws | intent acc. mean | std | min | max | train s mean |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (split, who), members in groups.items():
+        accuracy = np.array([m["intent_accuracy"] for m in members])
+        seconds = np.mean([m["train_seconds"] for m in members])
+        print(f"| {split} | {who} | {len(members)} | {accuracy.mean():.3f} | {accuracy.std():.3f} | "
+              f"{accuracy.min():.3f} | {accuracy.max():.3f} | {seconds:.1f} |")
 
 
 def _run_nlu_accuracy(argv: list[str]) -> dict[str, Any]:
@@ -123,10 +166,10 @@ def _last_lines(text: str, count: int = 8) -> str:
 
 def compare_stories(args: argparse.Namespace) -> list[dict[str, Any]]:
     python = rasa_python(args.rasa_python)
-    names = args.bots.split(",") if args.bots else sorted(p.name for p in compat_suite.BOTS.iterdir() if p.is_dir())
+    names = args.bots.split(",") if args.bots else sorted(p.name for p in args.bots_dir.iterdir() if p.is_dir())
     rows = []
     for name in names:
-        bot_dir = compat_suite.BOTS / name
+        bot_dir = args.bots_dir / name
         ours = compat_suite.evaluate(bot_dir)
         peer = rasa_bot_results(bot_dir, python, args.threads)
         row = {"bot": name, "ours": ours, "rasa": peer}
@@ -153,13 +196,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="also write the rows as JSON here")
     commands = parser.add_subparsers(dest="command", required=True)
     nlu = commands.add_parser("nlu", help="NLU benchmarks, same config")
-    nlu.add_argument("--datasets", default="snips,xsid-de,hwu64,banking77,clinc150")
+    nlu.add_argument("--datasets", help=f"comma-separated (default: {DEFAULT_DATASETS}, none with --bots)")
     nlu.add_argument("--config", type=Path, default=REPO / "bench" / "configs" / "default.yml")
+    nlu.add_argument("--shots", help="few-shot: examples per intent, comma-separated (e.g. 5,10)")
+    nlu.add_argument("--draws", default="0,1,2", help="seeded draws of each --shots split (default 0,1,2)")
+    nlu.add_argument("--bots", help="comma-separated Rasa project folders (e.g. bench/smallbots/tisch-de): "
+                     "each trains on its data/ and is tested on its heldout_nlu.yml, with its own config.yml")
+    nlu.add_argument("--bot-config", type=Path, help="a config for the --bots instead of their own")
+    nlu.add_argument("--only", choices=["ours", "rasa"], help="run one system only")
     nlu.add_argument("--epochs", type=int)
     nlu.add_argument("--max-test", type=int)
     nlu.add_argument("--train-oos", action="store_true")
     stories = commands.add_parser("stories", help="the Rasa bots' own test stories")
-    stories.add_argument("--bots", help="comma-separated names in ../shared/rasa-bots (default: all)")
+    stories.add_argument("--bots", help="comma-separated names in the bots folder (default: all)")
+    stories.add_argument("--bots-dir", type=Path, default=compat_suite.BOTS,
+                         help="folder of the bots (default: ../shared/rasa-bots; bench/smallbots for ours)")
     args = parser.parse_args(argv)
 
     if args.threads:  # `bot train` in compat_suite inherits it
@@ -169,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.command == "nlu":
         rows = compare_nlu(args)
         print_nlu_table(rows)
+        print_draw_summary(rows)
     else:
         rows = compare_stories(args)
     if args.out:

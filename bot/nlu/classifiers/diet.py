@@ -206,6 +206,7 @@ class DIETClassifier(Component):
             intent_classification=bool(self.labels),
             scale_loss=cfg.scale_loss,
             constrain_similarities=cfg.constrain_similarities,
+            rasa_transformer_scaling=True,
         )
 
     def _tag_ids(self, examples: list[Message]) -> dict[str, list[list[int]]]:

@@ -73,13 +73,17 @@ class DietInference:
         steps = states.shape[0]
         if steps > self.positions.shape[0]:
             self.positions = sinusoids(2 * steps, self.spec.transformer_size)
-        states = self.input_projection(states) + self.positions[:steps]
+        states = self.input_projection(states)
+        if self.spec.rasa_transformer_scaling:
+            states = states * np.float32(np.sqrt(self.spec.transformer_size))
+        states = states + self.positions[:steps]
         mask = None
         if self.spec.unidirectional_encoder:
             mask = np.triu(np.full((steps, steps), -np.inf, dtype=np.float32), k=1)
         for layer in self.layers:
             states = layer(states, mask)
-        return self.final_norm(states)
+        states = self.final_norm(states)
+        return gelu(states) if self.spec.rasa_transformer_scaling else states
 
     # --- outputs --------------------------------------------------------------------------------
     def _similarities(self, cls_states: np.ndarray) -> np.ndarray:

@@ -110,6 +110,10 @@ class DIETModel(nn.Module):
         states = self.feed_forward(states)
         if self.encoder is not None:
             states = self.input_projection(states)
+            if self.spec.rasa_transformer_scaling:
+                # without it the position encodings (values up to 1) outweigh a freshly initialised
+                # projection (~0.03) many times, and a CLS row mostly says how long the message is
+                states = states * math.sqrt(self.spec.transformer_size)
             if steps > self.positions.shape[0]:
                 self.positions = _sinusoids(2 * steps, self.spec.transformer_size)
             states = self.dropout(states + self.positions[:steps])
@@ -117,6 +121,8 @@ class DIETModel(nn.Module):
             if self.spec.unidirectional_encoder:
                 causal = torch.triu(torch.full((steps, steps), float("-inf")), diagonal=1)
             states = self.encoder(states, mask=causal, src_key_padding_mask=~batch.mask)
+            if self.spec.rasa_transformer_scaling:
+                states = F.gelu(states)
         return states
 
     # --- intents --------------------------------------------------------------------------------

@@ -33,6 +33,9 @@ class ModelSpec:
     intent_classification: bool = True
     scale_loss: bool = False
     constrain_similarities: bool = False
+    # Rasa's transformer: inputs x sqrt(transformer_size) before the position encodings are added,
+    # GELU on its outputs. False only in models trained before these were added (they load unchanged).
+    rasa_transformer_scaling: bool = False
 
     @property
     def sentence_only(self) -> bool:

@@ -89,7 +89,9 @@ def _train(featurize: TinyFeaturizer, **options) -> DIETClassifier:
 
 @pytest.fixture(scope="module")
 def trained(featurize: TinyFeaturizer) -> DIETClassifier:
-    return _train(featurize, epochs=80)
+    # 150 epochs: with Rasa's transformer input scaling, 80 left the role of "paris" in
+    # "fly from paris to vienna" to the seed (right with seeds 0 and 1, wrong with 3)
+    return _train(featurize, epochs=150)
 
 
 def _parse(classifier: DIETClassifier, featurize: TinyFeaturizer, text: str) -> Message:

@@ -44,6 +44,9 @@ SPECS = {
     "transformer, entities and roles, cosine": dict(
         number_of_transformer_layers=2, transformer_size=16, number_of_attention_heads=4,
         hidden_layers_sizes=[24], num_tags={"entity": 4, "role": 3}, similarity_type="cosine"),
+    "transformer scaled as Rasa's (inputs x sqrt(size), GELU after)": dict(
+        number_of_transformer_layers=2, transformer_size=16, number_of_attention_heads=4,
+        num_tags={"entity": 4}, rasa_transformer_scaling=True),
     "no transformer, intents only": dict(number_of_transformer_layers=0, num_tags={}),
     "one-way transformer, entities": dict(
         number_of_transformer_layers=1, transformer_size=8, number_of_attention_heads=2,
