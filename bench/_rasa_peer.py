@@ -91,7 +91,12 @@ def train_rasa(config: dict[str, Any], train_files: list[Path], language: str | 
         if not answer:
             print(f"Rasa ended without its memory figure; see {log_path}", file=sys.stderr)
         last = json.loads(answer or "{}")
-        process.wait(timeout=60)
+        try:
+            # TensorFlow can take minutes to tear down on a busy machine; the figures are read already
+            process.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         log.close()
         if answer:  # keep the folder and its log otherwise
             shutil.rmtree(work, ignore_errors=True)

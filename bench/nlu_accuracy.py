@@ -69,6 +69,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
                       "as the test set, its config.yml unless --config is given")
     parser.add_argument("--shots", type=int, help="few-shot: train on this many examples per intent of train.yml")
     parser.add_argument("--draw", type=int, default=0, help="which seeded draw of --shots examples (default 0)")
+    parser.add_argument("--seed", type=int, help="random_seed of DIETClassifier and ResponseSelector (both systems)")
     source = parser.add_mutually_exclusive_group()
     source.add_argument("--config", type=Path, help="pipeline config (e.g. bench/configs/default.yml)")
     source.add_argument("--baseline", choices=["tfidf-svm"], help="a scikit-learn baseline instead")
@@ -164,6 +165,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
           f"{len(train_data.intents)} intents (read in {read_seconds:.1f}s)", flush=True)
 
     config = None if args.baseline else read_config(args.config, args.epochs)
+    if config is not None and args.seed is not None:
+        for step in config.get("pipeline") or []:
+            if step.get("name") in ("DIETClassifier", "ResponseSelector"):
+                step["random_seed"] = args.seed
+        name += f" seed {args.seed}"
     if args.baseline:
         trained = train_tfidf_svm(train_data)
         system = f"baseline {args.baseline}"

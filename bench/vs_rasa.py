@@ -55,7 +55,11 @@ def _nlu_runs(args: argparse.Namespace) -> list[tuple[str, list[str]]]:
                 runs.append((f"{dataset} {shots}-shot draw {draw}",
                              ["--dataset", dataset, "--shots", shots, "--draw", draw, *config]))
     for bot in filter(None, (args.bots or "").split(",")):
-        runs.append((Path(bot).name, ["--bot", bot] + (["--config", str(args.bot_config)] if args.bot_config else [])))
+        config = ["--config", str(args.bot_config)] if args.bot_config else []
+        if not args.seeds:
+            runs.append((Path(bot).name, ["--bot", bot, *config]))
+        for seed in filter(None, (args.seeds or "").split(",")):
+            runs.append((f"{Path(bot).name} seed {seed}", ["--bot", bot, "--seed", seed, *config]))
     return runs
 
 
@@ -83,15 +87,15 @@ def compare_nlu(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 
 def print_draw_summary(rows: list[dict[str, Any]]) -> None:
-    """Few-shot runs: intent accuracy and train time per split and system, mean and spread over draws."""
+    """Few-shot draws and bot seeds: intent accuracy and train time per split and system, mean and spread."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for row in rows:
-        found = re.fullmatch(r"(.+) draw \d+", row["dataset"])
+        found = re.fullmatch(r"(.+) (?:draw|seed) \d+", row["dataset"])
         if found:
             groups.setdefault((found.group(1), row["who"]), []).append(row)
     if not groups:
         return
-    print("\n| split | system | draws | intent acc. mean | std | min | max | train s mean |")
+    print("\n| split | system | draws / seeds | intent acc. mean | std | min | max | train s mean |")
     print("|---|---|---|---|---|---|---|---|")
     for (split, who), members in groups.items():
         accuracy = np.array([m["intent_accuracy"] for m in members])
@@ -203,6 +207,7 @@ def main(argv: list[str] | None = None) -> None:
     nlu.add_argument("--bots", help="comma-separated Rasa project folders (e.g. bench/smallbots/tisch-de): "
                      "each trains on its data/ and is tested on its heldout_nlu.yml, with its own config.yml")
     nlu.add_argument("--bot-config", type=Path, help="a config for the --bots instead of their own")
+    nlu.add_argument("--seeds", help="--bots: train each with these DIET/ResponseSelector random_seeds (e.g. 0,1,2)")
     nlu.add_argument("--only", choices=["ours", "rasa"], help="run one system only")
     nlu.add_argument("--epochs", type=int)
     nlu.add_argument("--max-test", type=int)
