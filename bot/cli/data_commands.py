@@ -32,15 +32,23 @@ def validate(
     from bot.shared.core.stories_yaml import read_story_files
     from bot.shared.errors import BotError
     from bot.shared.project import Project
-    from bot.shared.validation import validate_domain_and_stories, validate_nlu, validate_story_conflicts
+    from bot.shared.validation import (
+        validate_domain_and_stories,
+        validate_nlu,
+        validate_rules,
+        validate_story_conflicts,
+    )
 
     console = Console()
     try:
         project = Project.discover(config.parent, config=config, domain=domain, data=data)
         dom = project.load_domain()
         blocks = read_story_files(project.story_files, project_root=project.root)
+        policies = project.load_config().policies
         issues = (validate_domain_and_stories(dom, blocks) + validate_nlu(dom, project.load_nlu_data())
                   + validate_story_conflicts(dom, blocks, _max_history(project.load_config())))
+        if not any(issue.severity == "error" for issue in issues):  # rules are trained only on known names
+            issues += validate_rules(dom, blocks, policies)
     except BotError as error:
         _fail(error)
         return

@@ -89,7 +89,14 @@ def parse(
     except BotError as error:
         _fail(error)
         return
-    typer.echo(json.dumps(loaded.nlu.parse(text), ensure_ascii=False, indent=2))
+    typer.echo(json.dumps(_parse(loaded.nlu, text), ensure_ascii=False, indent=2))
+
+
+def _parse(nlu, text: str) -> dict:
+    """NLU's parse, or for '/intent{"entity": "value"}' the intent and entities as given (as live)."""
+    from bot.core.messages import parse_intent_message
+
+    return parse_intent_message(text) or nlu.parse(text)
 
 
 @app.command()
@@ -116,7 +123,7 @@ def shell(
             for line in _input_lines():
                 if line.strip() in ("/stop", "/exit", "/quit"):
                     break
-                typer.echo(json.dumps(loaded.nlu.parse(line), ensure_ascii=False, indent=2))
+                typer.echo(json.dumps(_parse(loaded.nlu, line), ensure_ascii=False, indent=2))
             return
         import asyncio
         import uuid

@@ -22,7 +22,7 @@ from bot.model.archive import (
     write_archive,
 )
 from bot.nlu.pipeline import NLUPipeline, ProgressCallback
-from bot.shared.errors import BotError
+from bot.shared.errors import BotError, InvalidTrainingData
 from bot.shared.project import Project
 
 logger = logging.getLogger(__name__)
@@ -88,6 +88,9 @@ def train(
     if train_core:
         fingerprint["core"] = core_fingerprint(project)
 
+    if train_core:
+        check_dialogue_data(project)
+
     previous = latest_archive(output_dir)
     previous_meta = read_archive_metadata(previous) if previous else None
     if previous and previous_meta and not force and previous_meta.fingerprint == fingerprint:
@@ -98,7 +101,9 @@ def train(
     trained: list[str] = []
     train_seconds: dict[str, float] = {}
     try:
-        for part in fingerprint:
+        # Dialogue first: its checks (contradicting rules) take seconds and stop a training that
+        # would otherwise spend its NLU epochs before failing.
+        for part in sorted(fingerprint, key=lambda name: name != "core"):
             reusable = (not force and previous is not None and previous_meta is not None
                         and previous_meta.fingerprint.get(part) == fingerprint[part] and part in previous_meta.parts)
             if reusable:
@@ -121,6 +126,23 @@ def train(
     return TrainResult(path, False, trained, time.perf_counter() - started)
 
 
+def check_dialogue_data(project: Project) -> None:
+    """Refuses, before anything is trained, stories and rules that use names the domain does not define
+    (what `bot data validate` reports as errors): such a model would answer "Sorry, I didn't get that"."""
+    from bot.shared.core.stories_yaml import read_story_files
+    from bot.shared.validation import validate_domain_and_stories
+
+    blocks = read_story_files(training_story_files(project), project_root=project.root)
+    errors = [issue for issue in validate_domain_and_stories(project.load_domain(), blocks)
+              if issue.severity == "error"]
+    if errors:
+        listed = "\n".join(f"- {issue}" for issue in errors)
+        raise InvalidTrainingData(f"the stories and rules use {len(errors)} name(s) the domain does not define; "
+                                  f"no model was written:\n{listed}", location=errors[0].location,
+                                  hint="define each name in domain.yml, or correct its spelling in the story "
+                                       "or rule (`bot data validate` lists them too)")
+
+
 def _train_core(project: Project, directory: Path, progress: ProgressCallback | None) -> None:
     from bot.core.agent import DOMAIN_FILE
     from bot.core.policies.ensemble import PolicyEnsemble
@@ -131,7 +153,8 @@ def _train_core(project: Project, directory: Path, progress: ProgressCallback | 
     domain = project.load_domain()
     blocks = read_story_files(training_story_files(project), project_root=project.root)
     trajectories = expand_stories(blocks, entity_slots=[s.name for s in domain.slots])
-    ensemble = PolicyEnsemble.from_config(project.load_config().policies)
+    config = project.load_config()
+    ensemble = PolicyEnsemble.from_config(config.policies, config.policy_locations)
     if progress:
         progress("dialogue policies", 0, 1)
     ensemble.train(TrainingStories(blocks, trajectories), domain)

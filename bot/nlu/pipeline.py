@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.nlu.component import Component
 from bot.nlu.registry import component_class
-from bot.shared.errors import InvalidConfig, InvalidModel
+from bot.shared.errors import InvalidConfig, InvalidModel, at_config_line
 from bot.shared.nlu.constants import (
     ENTITIES,
     INTENT,
@@ -43,12 +43,14 @@ class NLUPipeline:
     @classmethod
     def from_config(cls, config: Any, language: str | None = None) -> NLUPipeline:
         """Builds untrained components from a config dict ({"language", "pipeline"}) or a ProjectConfig."""
+        locations: list[str | None] = []
         if isinstance(config, dict):
             steps = config.get("pipeline") or []
             language = language or config.get("language") or "en"
         else:
             steps = list(config.pipeline or [])
             language = language or config.language or "en"
+            locations = list(config.pipeline_locations)
         if not isinstance(steps, list):
             raise InvalidConfig("'pipeline' must be a list of components", hint="write '- name: ComponentName' items")
         steps = [dict(step) for step in steps]
@@ -57,8 +59,11 @@ class NLUPipeline:
             if "name" not in step:
                 raise InvalidConfig(f"pipeline step {index + 1} has no 'name'",
                                     hint="every pipeline item needs '- name: ComponentName'")
-            cls_ = component_class(str(step["name"]), index=index)
-            components.append(cls_.create(step, index=index, language=language))
+            try:
+                cls_ = component_class(str(step["name"]), index=index)
+                components.append(cls_.create(step, index=index, language=language))
+            except InvalidConfig as error:
+                raise at_config_line(error, locations[index] if index < len(locations) else None) from None
         return cls(components, steps, language)
 
     def check_dependencies(self) -> None:

@@ -11,6 +11,7 @@ import importlib
 
 from bot.nlu.component import Component
 from bot.shared.errors import InvalidConfig
+from bot.shared.rasa_unavailable import check_available
 
 COMPONENTS: dict[str, str] = {
     # tokenizers
@@ -47,8 +48,9 @@ def component_class(name: str, *, index: int | None = None) -> type[Component]:
     short = name.rsplit(".", 1)[-1]  # accepts "rasa.nlu.classifiers.diet_classifier.DIETClassifier"
     target = COMPONENTS.get(short)
     if target is None:
-        close = difflib.get_close_matches(short, COMPONENTS, n=1)
         where = f"pipeline step {index + 1}: " if index is not None else ""
+        check_available(name, where)
+        close = difflib.get_close_matches(short, COMPONENTS, n=1)
         raise InvalidConfig(
             f"{where}unknown component '{name}'" + (f" — did you mean '{close[0]}'?" if close else ""),
             hint="use one of: " + ", ".join(sorted(COMPONENTS)),

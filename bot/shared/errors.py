@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 
@@ -78,3 +79,16 @@ class ConcurrentAppend(BotError):
         self.sender_id = sender_id
         self.expected_seq = expected_seq
         self.actual_seq = actual_seq
+
+
+_STEP_PREFIX = re.compile(r"^(?:pipeline step|policy) \d+(?:: | (?=\())")
+
+
+def at_config_line(error: InvalidConfig, where: str | None) -> InvalidConfig:
+    """The same error placed at its config.yml line ("config.yml:12: DIETClassifier: ...") instead of
+    "pipeline step 7", when that line is known."""
+    if where is None or error.location is not None:
+        return error
+    message = _STEP_PREFIX.sub("", error.message)
+    message = re.sub(r"^\(([^)]*)\)", r"\1", message)
+    return InvalidConfig(message, location=where, hint=error.hint)

@@ -133,5 +133,26 @@ def validate_story_conflicts(domain: Domain, blocks: list[StoryBlock], max_histo
     return issues
 
 
+def validate_rules(domain: Domain, blocks: list[StoryBlock], policies: list[dict[str, Any]] | None) -> list[Issue]:
+    """Contradicting and incomplete rules, found as `bot train` finds them: by training the configured
+    RulePolicy (alone, in seconds) on the training stories and rules."""
+    from bot.core.policies.ensemble import DEFAULT_POLICIES
+    from bot.core.policies.policy import TrainingStories
+    from bot.core.policies.rule_policy import RulePolicy
+    from bot.shared.core.story_graph import expand_stories
+    from bot.shared.errors import InvalidConfig, InvalidTrainingData
+
+    options = next((dict(p) for p in policies or DEFAULT_POLICIES
+                    if isinstance(p, dict) and p.get("name") == "RulePolicy"), None)
+    training = [block for block in blocks if not block.is_test]
+    if options is None or not any(block.is_rule for block in training):
+        return []
+    try:
+        RulePolicy.create(options).train(TrainingStories(training, expand_stories(training)), domain)
+    except (InvalidTrainingData, InvalidConfig) as error:
+        return [Issue("error", error.message + (f" ({error.hint})" if error.hint else ""), error.location)]
+    return []
+
+
 def _domain_location(domain: Domain, section: str, name: str) -> str | None:
     return getattr(domain, "locations", {}).get((section, name))

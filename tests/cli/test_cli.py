@@ -47,6 +47,21 @@ def test_parse_prints_rasa_parse_json(trained_bot):
     assert {"text", "intent", "entities", "intent_ranking"} <= set(parsed)
 
 
+def test_parse_and_test_let_slash_intent_messages_bypass_nlu(trained_bot):
+    result = bot("parse", '/mood_unhappy{"city": "Berlin"}', cwd=trained_bot)
+    assert result.returncode == 0, result.stderr
+    parsed = json.loads(result.stdout)
+    assert parsed["intent"] == {"name": "mood_unhappy", "confidence": 1.0}
+    assert [(e["entity"], e["value"]) for e in parsed["entities"]] == [("city", "Berlin")]
+    stories = trained_bot / "test_slash.yml"
+    stories.write_text('version: "3.1"\nstories:\n- story: typed intents\n  steps:\n'
+                       '  - user: /greet\n  - action: utter_greet\n'
+                       '  - user: /mood_unhappy\n  - action: utter_cheer_up\n  - action: utter_did_that_help\n')
+    tested = bot("test", "--stories", str(stories), "--out", "results-slash", cwd=trained_bot)
+    assert tested.returncode == 0, tested.stderr
+    assert "Stories: 1/1" in tested.stdout and "Intents in test stories: 100.0% correct" in tested.stdout
+
+
 def test_shell_holds_a_conversation(trained_bot):
     result = bot("shell", "--explain", cwd=trained_bot, stdin="hello\nI am sad\n")
     assert result.returncode == 0, result.stderr

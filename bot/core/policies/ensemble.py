@@ -25,7 +25,7 @@ from bot.core.tracker import DialogueStateTracker
 from bot.shared.core.domain import Domain
 from bot.shared.core.domain.constants import ACTION_LISTEN
 from bot.shared.core.events import ActionExecuted, ActionExecutionRejected, DefinePrevUserUtteredFeaturization
-from bot.shared.errors import InvalidConfig, InvalidModel
+from bot.shared.errors import InvalidConfig, InvalidModel, at_config_line
 
 logger = logging.getLogger(__name__)
 
@@ -54,15 +54,21 @@ class PolicyEnsemble:
 
     # -- construction ----------------------------------------------------------------------------
     @classmethod
-    def from_config(cls, policies: list[dict[str, Any]] | None) -> PolicyEnsemble:
-        """Builds the policies of `config.yml`'s `policies:` list (empty: Rasa's defaults)."""
+    def from_config(cls, policies: list[dict[str, Any]] | None,
+                    locations: list[str | None] | None = None) -> PolicyEnsemble:
+        """Builds the policies of `config.yml`'s `policies:` list (empty: Rasa's defaults); `locations`
+        ("config.yml:line" per policy) place an error at its line."""
         entries = list(policies or DEFAULT_POLICIES)
+        locations = list(locations or []) if policies else []
         built = []
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict) or not entry.get("name"):
                 raise InvalidConfig(f"policy {index + 1} has no 'name'",
                                     hint="write each policy as '- name: RulePolicy' with its options below")
-            built.append(policy_class(str(entry["name"]), index=index).create(entry, index=index))
+            try:
+                built.append(policy_class(str(entry["name"]), index=index).create(entry, index=index))
+            except InvalidConfig as error:
+                raise at_config_line(error, locations[index] if index < len(locations) else None) from None
         return cls(built, [dict(entry) for entry in entries])
 
     def _warn_on_equal_priorities(self) -> None:
@@ -84,7 +90,9 @@ class PolicyEnsemble:
             logger.warning("a RulePolicy is configured but there are no rules in the training data")
         elif has_rules and not has_rule_policy:
             logger.warning("the training data has rules but no RulePolicy is configured; rules are ignored")
-        for policy in self.policies:
+        # The RulePolicy trains first: its contradiction checks take seconds, and a designer should
+        # not wait for TED's epochs to learn that two rules disagree.
+        for policy in sorted(self.policies, key=lambda p: p.name != "RulePolicy"):
             started = time.perf_counter()
             policy.train(stories, domain)
             logger.info("trained %s in %.2f s", policy.name, time.perf_counter() - started)

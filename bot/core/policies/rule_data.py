@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.core.states import State, current_state
 from bot.core.tracker import DialogueStateTracker
-from bot.core.training_events import any_value_stand_in, story_events, with_listens
+from bot.core.training_events import any_value_stand_in, story_events, with_entity_slots, with_listens
 from bot.shared.core.domain import Domain
 from bot.shared.core.domain.constants import RULE_SNIPPET_ACTION
 from bot.shared.core.events import ActionExecuted, ActiveLoop, Event, SlotSet
@@ -48,7 +48,7 @@ def rule_events(trajectory: Trajectory, domain: Domain) -> list[Event]:
         elif isinstance(event, SlotSet) and event.value is None:
             event.value = SHOULD_NOT_BE_SET
         events.append(event)
-    return with_listens(events)
+    return with_listens(with_entity_slots(events, domain))
 
 
 def trajectory_events(trajectory: Trajectory, domain: Domain) -> list[Event]:

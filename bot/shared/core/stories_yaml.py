@@ -336,15 +336,16 @@ class _BlockReader:
             item_line = line_of(raw, index) or line
             if isinstance(item, str):
                 entities.append({"entity": item, "value": ""})
-            elif isinstance(item, dict) and "entity" in item:
-                entity = {key: to_plain(item[key]) for key in ("entity", "value", "role", "group")
-                          if item.get(key) is not None}
-                entities.append(entity)
             elif isinstance(item, dict) and item:
+                # As Rasa 3.6 reads it: 'role' and 'group' are keys of their own, the one other key
+                # names the entity and holds its value (so '- entity: city' is an entity named "entity").
                 names = [key for key in item if key not in ("role", "group")]
                 if len(names) != 1:
-                    raise self._error("an entity item needs exactly one 'name: value' pair", item_line,
-                                      "write one entity per item, e.g. '- city: Berlin' with optional role/group")
+                    hint = "write one entity per item, e.g. '- city: Berlin' with optional role/group"
+                    if {"entity", "value"} <= set(names):
+                        hint = (f"Rasa reads 'entity:' and 'value:' as two entities named so; write "
+                                f"'- {item['entity']}: {item['value']}' instead")
+                    raise self._error("an entity item needs exactly one 'name: value' pair", item_line, hint)
                 entity = {"entity": str(names[0]), "value": to_plain(item[names[0]])}
                 entity.update({key: to_plain(item[key]) for key in ("role", "group") if key in item})
                 entities.append(entity)

@@ -45,9 +45,9 @@ def test_user_and_action_steps_become_rasa_events():
             - name
             - city: Paris
               role: destination
-            - entity: city
-              value: Rome
+            - city: Rome
               group: "2"
+            - entity: city
           - action: utter_greet
           - bot: Hello!
         """)
@@ -60,11 +60,28 @@ def test_user_and_action_steps_become_rasa_events():
             {"entity": "name", "value": ""},
             {"entity": "city", "value": "Paris", "role": "destination"},
             {"entity": "city", "value": "Rome", "group": "2"},
+            {"entity": "entity", "value": "city"},  # as Rasa 3.6 reads it
         ]},
     }
     assert action == {"event": "action", "name": "utter_greet"}
     assert bot == {"event": "action", "name": None, "action_text": "Hello!"}
     assert story.step_locations == ["stories.yml:5", "stories.yml:14", "stories.yml:15"]
+
+
+def test_story_entity_written_with_entity_and_value_keys_is_refused_with_the_rasa_form():
+    with pytest.raises(InvalidTrainingData) as caught:
+        read("""
+            stories:
+            - story: greet
+              steps:
+              - intent: greet
+                entities:
+                - entity: city
+                  value: Rome
+              - action: utter_greet
+            """)
+    assert caught.value.location == "stories.yml:7"
+    assert "write '- city: Rome' instead" in str(caught.value)
 
 
 def test_slot_and_active_loop_steps():

@@ -16,7 +16,6 @@ from bot.shared.core.domain.constants import (
     KEY_ENTITIES,
     KEY_INTENTS,
     KEY_SLOTS,
-    TRIGGERS_KEY,
     USE_ENTITIES_KEY,
     USED_ENTITIES_KEY,
 )
@@ -90,10 +89,6 @@ def parse_intents(raw: list[Any], entities: EntityInfo,
             raise InvalidDomain(f"intents are not unique: '{name}' is listed twice", location=where,
                                 hint="remove or rename the duplicate intent")
         given = dict(item[name] or {}) if isinstance(item, dict) else {}
-        unknown = set(given) - {USE_ENTITIES_KEY, IGNORE_ENTITIES_KEY, TRIGGERS_KEY}
-        if unknown:
-            raise InvalidDomain(f"intent '{name}' has unknown key(s) {sorted(unknown)}", location=where,
-                                hint="an intent may have 'use_entities', 'ignore_entities' and 'triggers'")
         for key in (USE_ENTITIES_KEY, IGNORE_ENTITIES_KEY):
             if key in given and not given[key]:
                 given[key] = []  # null / false / [] all mean "none"
@@ -124,9 +119,11 @@ def _intent_properties(name: str, given: dict[str, Any], entities: EntityInfo,
         excluded |= set(concatenate_labels(entities.roles, entity) + concatenate_labels(entities.groups, entity))
     if isinstance(use, list) and included & excluded:
         warn(f"intent '{name}' both uses and ignores {sorted(included & excluded)}; ignoring wins", where)
-    result: dict[str, Any] = {USED_ENTITIES_KEY: sorted(included - excluded)}
-    if TRIGGERS_KEY in given:
-        result[TRIGGERS_KEY] = given[TRIGGERS_KEY]
+    # Rasa 3.6's schema allows any key on an intent (`is_retrieval_intent`, `triggers`, a project's
+    # own): they are kept as properties, only the entity keys turn into `used_entities`.
+    result: dict[str, Any] = {key: value for key, value in given.items()
+                              if key not in (USE_ENTITIES_KEY, IGNORE_ENTITIES_KEY)}
+    result[USED_ENTITIES_KEY] = sorted(included - excluded)
     return result
 
 

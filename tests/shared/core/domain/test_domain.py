@@ -182,3 +182,23 @@ def test_non_domain_yaml_in_directory_is_ignored(tmp_path: Path) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert "greet" in load_domain(tmp_path).intents
+
+
+def test_intent_keys_rasa_schema_allows_are_kept(tmp_path) -> None:
+    # Rasa 3.6 writes `is_retrieval_intent` into domains it dumps, and its schema allows any key on an intent.
+    path = write(tmp_path, textwrap.dedent("""\
+        intents:
+        - chitchat:
+            is_retrieval_intent: true
+            use_entities: []
+        - faq:
+            triggers: action_faq
+            team_note: reviewed
+        - greet
+        actions: [action_faq]
+        """), "domain.yml")
+    domain = load_domain(path)
+    assert domain.retrieval_intents == ["chitchat"]
+    assert domain.intent_properties["faq"]["team_note"] == "reviewed"
+    assert domain.used_entities("chitchat") == []
+    assert {"chitchat": {"is_retrieval_intent": True, "use_entities": []}} in domain.as_dict()["intents"]
