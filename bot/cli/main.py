@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
+from rich.text import Text
 
+from bot.cli.output import make_console, print_error, show_warnings_plainly
 from bot.shared.errors import BotError
 
 app = typer.Typer(help="A Rasa-compatible bot framework with human handover.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
-console = Console(stderr=True)
+console = make_console(stderr=True)
 _state = {"debug": False}
 
 
@@ -25,6 +26,8 @@ def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also informational logs.")] = False,
 ) -> None:
     _state["debug"] = debug
+    if not debug:
+        show_warnings_plainly(console)
     level = logging.DEBUG if debug else logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     for noisy in ("urllib3", "httpx", "filelock", "matplotlib"):
@@ -34,7 +37,7 @@ def main(
 def _fail(error: BotError) -> None:
     if _state["debug"]:
         raise error
-    console.print(f"[bold red]Error:[/bold red] {error}", highlight=False, markup=True, soft_wrap=True)
+    print_error(console, error)
     raise typer.Exit(1)
 
 
@@ -69,10 +72,11 @@ def train(
         _fail(error)
         return
     if result.reused:
-        console.print(f"Nothing changed. The newest model is up to date: [bold]{result.model_path}[/bold]")
+        console.print(Text.assemble("Nothing changed. The newest model is up to date: ",
+                                    (str(result.model_path), "bold")))
     else:
-        console.print(f"Trained {', '.join(result.trained_parts) or 'nothing new'} in {result.seconds:.1f}s. "
-                      f"Model: [bold]{result.model_path}[/bold]")
+        console.print(Text.assemble(f"Trained {', '.join(result.trained_parts) or 'nothing new'} in "
+                                    f"{result.seconds:.1f}s. Model: ", (str(result.model_path), "bold")))
     typer.echo(str(result.model_path))
 
 
@@ -167,14 +171,13 @@ def _explain_turn(tracker) -> None:
         if isinstance(event, UserUttered):
             intent = event.intent
             entities = ", ".join(f"{e.get('entity')}={e.get('value')!r}" for e in event.entities)
-            console.print(f"  [dim]intent {intent.get('name')} ({intent.get('confidence', 0):.2f})"
-                          f"{'; entities ' + entities if entities else ''}[/dim]", highlight=False)
+            console.print(Text(f"  intent {intent.get('name')} ({intent.get('confidence', 0):.2f})"
+                               f"{'; entities ' + entities if entities else ''}", style="dim"))
         elif isinstance(event, SlotSet):
-            console.print(f"  [dim]slot {event.key} = {event.value!r}[/dim]", highlight=False)
+            console.print(Text(f"  slot {event.key} = {event.value!r}", style="dim"))
         elif isinstance(event, ActionExecuted):
             confidence = f"{event.confidence:.2f}" if event.confidence is not None else "-"
-            console.print(f"  [dim]action {event.action_name} by {event.policy} ({confidence})[/dim]",
-                          highlight=False)
+            console.print(Text(f"  action {event.action_name} by {event.policy} ({confidence})", style="dim"))
 
 
 def _print_reply(reply: dict) -> None:

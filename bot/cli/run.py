@@ -172,11 +172,11 @@ def run(
     try:
         serve(settings)
     except BotError as error:
-        from rich.console import Console
+        from bot.cli.output import make_console, print_error
 
         if logging.getLogger().isEnabledFor(logging.DEBUG):
             raise
-        Console(stderr=True).print(f"[bold red]Error:[/bold red] {error}", highlight=False, soft_wrap=True)
+        print_error(make_console(stderr=True), error)
         raise typer.Exit(1) from None
 
 

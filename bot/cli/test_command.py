@@ -17,16 +17,15 @@ def test(
                                                             help="Exit 1 when a story fails.")] = False,
 ) -> None:
     """Evaluate the dialogue model on test stories (user text + intent + actions, Rasa's format)."""
-    from rich.console import Console
-
     from bot.cli.main import _fail
+    from bot.cli.output import make_console, print_labelled
     from bot.core.agent import load_dialogue_model
     from bot.core.evaluation.story_evaluation import evaluate_stories, write_story_reports
     from bot.shared.core.stories_yaml import read_story_files
     from bot.shared.core.story_graph import expand_stories
     from bot.shared.errors import BotError
 
-    console = Console()
+    console = make_console()
     try:
         loaded, domain, policies = load_dialogue_model(model)
         paths = [p for p in stories if p.exists()]
@@ -56,7 +55,7 @@ def test(
             wrong = next((a for a in story.actions if a.gold != a.predicted), None)
             detail = f": expected '{wrong.gold}', predicted '{wrong.predicted}' ({wrong.policy})" if wrong else \
                 ": an intent was predicted wrongly"
-            console.print(f"[red]failed[/red] {story.location} '{story.name}'{detail}", highlight=False)
+            print_labelled(console, "failed", "red", f"{story.location} '{story.name}'{detail}")
     console.print("Reports: " + ", ".join(str(p) for p in written))
     if fail_on_prediction_errors and report.passed_stories < total:
         raise typer.Exit(1)

@@ -22,7 +22,8 @@ class BotError(Exception):
     def __str__(self) -> str:
         text = f"{self.location}: {self.message}" if self.location else self.message
         if self.hint:
-            text += f"\n  Fix: {self.hint}"
+            # continuation lines (a YAML example) sit under the first, keeping their own indentation
+            text += "\n  Fix: " + self.hint.replace("\n", "\n       ")
         return text
 
 

@@ -3,14 +3,18 @@ and examples that belong to two intents — each with file:line."""
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from bot.shared.core.domain import Domain
 from bot.shared.core.domain.constants import DEFAULT_ACTION_NAMES, DEFAULT_INTENTS, RULE_SNIPPET_ACTION
 from bot.shared.core.story_steps import StoryBlock
 from bot.shared.nlu.training_data import TrainingData
+
+_QUOTED_NAME = re.compile(r"""["']((?:utter|action)_[A-Za-z0-9_/]+)["']""")
 
 
 @dataclass
@@ -39,17 +43,23 @@ def _step_events(block: StoryBlock) -> list[tuple[dict[str, Any], str | None]]:
     return found
 
 
-def validate_domain_and_stories(domain: Domain, blocks: list[StoryBlock]) -> list[Issue]:
+def validate_domain_and_stories(domain: Domain, blocks: list[StoryBlock],
+                                used_in_code: set[str] | frozenset[str] = frozenset()) -> list[Issue]:
+    """Names used but not defined (errors) and defined but not used (warnings); `used_in_code` are
+    response and action names the project's custom actions mention (see `names_in_action_code`)."""
     issues: list[Issue] = []
     known_actions = set(domain.action_names_or_texts) | set(DEFAULT_ACTION_NAMES)
     known_intents = set(domain.intents)
     known_slots = {slot.name for slot in domain.slots}
-    used_actions: set[str] = set()
+    used_actions: set[str] = set(used_in_code)
+    used_intents: set[str] = set()
     for block in blocks:
         for event, where in _step_events(block):
             kind = event.get("event")
             if kind == "user":
                 intent = (event.get("parse_data", {}).get("intent") or {}).get("name")
+                if intent:
+                    used_intents.add(intent.split("/")[0])
                 if intent and intent not in known_intents:
                     issues.append(Issue("error", f"intent '{intent}' is used in {block.kind} '{block.name}' "
                                         "but not listed under 'intents:' in the domain", where))
@@ -82,7 +92,23 @@ def validate_domain_and_stories(domain: Domain, blocks: list[StoryBlock]) -> lis
         if not action.startswith("utter_") and action not in used_actions and not action.startswith("validate_"):
             issues.append(Issue("warning", f"action '{action}' is not used in any story or rule",
                                 _domain_location(domain, "actions", action)))
+    triggered = {name for name, props in domain.intent_properties.items() if props.get("triggers")}
+    for intent in domain.intents:
+        if intent in used_intents or intent in triggered or intent in DEFAULT_INTENTS:
+            continue
+        issues.append(Issue("warning", f"intent '{intent}' is not used in any story or rule, so the assistant "
+                            "has learnt no answer to it", _domain_location(domain, "intents", intent)))
     return issues
+
+
+def names_in_action_code(project_root: Path) -> set[str]:
+    """Quoted names in the project's `actions/` Python code: a response a custom action sends
+    (`dispatcher.utter_message(response="utter_x")`) or an action it triggers counts as used."""
+    folder = project_root / "actions"
+    names: set[str] = set()
+    for path in sorted(folder.rglob("*.py")) if folder.is_dir() else []:
+        names.update(_QUOTED_NAME.findall(path.read_text(encoding="utf-8", errors="replace")))
+    return names
 
 
 def validate_nlu(domain: Domain, data: TrainingData) -> list[Issue]:
@@ -97,6 +123,7 @@ def validate_nlu(domain: Domain, data: TrainingData) -> list[Issue]:
                                for m in messages)
             issues.append(Issue("warning", f"the example '{messages[0].text}' belongs to several intents: {places}",
                                 messages[0].location))
+    issues += _entity_issues(domain, data)
     domain_intents = set(domain.intents)
     for intent in sorted(data.intents - domain_intents):
         first = next(m for m in data.intent_examples if m.get("intent") == intent)
@@ -105,6 +132,48 @@ def validate_nlu(domain: Domain, data: TrainingData) -> list[Issue]:
     for intent in sorted(domain_intents - data.intents - set(DEFAULT_INTENTS)):
         issues.append(Issue("warning", f"intent '{intent}' is in the domain but has no NLU examples",
                             _domain_location(domain, "intents", intent)))
+    return issues
+
+
+def _entity_issues(domain: Domain, data: TrainingData) -> list[Issue]:
+    """Entities annotated but not in the domain, and annotations that were meant but became plain text."""
+    from bot.shared.nlu.readers.entity_markup import unbalanced_markup
+
+    issues: list[Issue] = []
+    reported: set[str] = set()
+    for message in data.intent_examples:
+        for entity in message.get("entities") or []:
+            name = entity.get("entity")
+            if name and name not in domain.entities and name not in reported:
+                reported.add(name)
+                issues.append(Issue("warning", f"entity '{name}' is annotated in examples but not listed under "
+                                    "'entities:' in the domain, so no slot or story can use it", message.location))
+        broken = unbalanced_markup(message.text)
+        if broken:
+            issues.append(Issue("error", f"'{broken}' in the example '{message.text}' looks like an entity "
+                                "annotation with a missing bracket; it is trained as plain text",
+                                message.location))
+    return issues
+
+
+def validate_config(config: Any) -> list[Issue]:
+    """Components and policies config.yml names that do not exist (or are Rasa's and not here)."""
+    from bot.core.policies.registry import policy_class
+    from bot.nlu.registry import component_class
+    from bot.shared.errors import InvalidConfig
+
+    issues = []
+    for kind, steps, locations, lookup in (
+            ("pipeline", config.pipeline, config.pipeline_locations, component_class),
+            ("policies", config.policies, config.policy_locations, policy_class)):
+        if kind in config.auto_filled:
+            continue
+        for index, step in enumerate(steps):
+            try:
+                lookup(str(step["name"]))
+            except InvalidConfig as error:
+                where = locations[index] if index < len(locations) else config.source
+                issues.append(Issue("error", error.message + (f" ({error.hint})" if error.hint else ""), where))
     return issues
 
 

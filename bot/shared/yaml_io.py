@@ -40,13 +40,10 @@ def read_yaml(text: str, source: str | Path | None = None) -> Any:
     try:
         return yaml.load(text)
     except MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = error.problem or error.context or "invalid YAML"
-        if "duplicate key" in str(error):
-            problem = "duplicate key " + str(error).split("found duplicate key", 1)[-1].split("\n")[0].strip()
-        raise InvalidYaml(f"invalid YAML: {problem}", location=location(source, line),
-                          hint="fix the YAML syntax at that line (indentation, quotes, a missing ':')") from None
+        line, column, problem, hint = _explain(error, text)
+        shown = _show_line(text, line, column)
+        raise InvalidYaml(f"{problem}{shown}", location=location(source, line + 1 if line is not None else None),
+                          hint=hint) from None
     except YAMLError as error:
         raise InvalidYaml(f"invalid YAML: {error}", location=location(source)) from None
     except ValueError as error:
@@ -69,6 +66,69 @@ def _line_of_bad_date(text: str) -> tuple[int, str] | None:
             except ValueError:
                 return number, match.group(0)
     return None
+
+
+_GENERIC_HINT = "check the indentation (spaces only), quotes and the ':' after each key on that line"
+
+
+def _explain(error: MarkedYAMLError, text: str) -> tuple[int | None, int, str, str]:
+    """(0-based line, column, problem, hint) in a designer's words, at the line where the mistake is:
+    the parser often notices it a line or more later (an unclosed quote, a key without ':')."""
+    problem = str(error.problem or "")
+    context = str(error.context or "")
+    at, opened = error.problem_mark, error.context_mark
+    lines = text.splitlines()
+    if "duplicate key" in problem or "duplicate key" in str(error):
+        key = str(error).split("found duplicate key", 1)[-1].split("with value")[0].strip().strip('"')
+        first = f" (first on line {opened.line + 1})" if opened is not None and opened.line != at.line else ""
+        return (at.line if at else None, at.column if at else 0, f"the key '{key}' appears twice in one mapping{first}",
+                "remove one of them or merge what they hold")
+    if "while scanning a simple key" in context and opened is not None:
+        return (opened.line, opened.column, "this line has no ':' after its key",
+                "write 'key:' (with the colon), or make the line part of the list or text above it")
+    if "quoted scalar" in context and opened is not None:
+        return (opened.line, opened.column, "a quote opened here is never closed",
+                "close the quote on the same line, or quote the whole text with the other kind of quote")
+    if "flow sequence" in context or "flow mapping" in context:
+        bracket = "[" if "sequence" in context else "{"
+        mark = opened or at
+        return (mark.line, mark.column, f"a '{bracket}' opened here is not closed where YAML expects it",
+                f"a text that starts with '{bracket}' must be quoted: \"{bracket}...\"")
+    if "\\t" in problem or "\t" in problem:
+        return (at.line, at.column, "a tab character in the indentation", "indent with spaces only")
+    if "mapping values are not allowed" in problem:
+        previous = _previous_content_line(lines, at.line)
+        if previous is not None and ":" not in lines[previous] and not lines[previous].strip().startswith("-"):
+            return (previous, len(lines[previous].rstrip()), "this line has no ':' after its key",
+                    "write 'key:' (with the colon) at the end of the name")
+        return (at.line, at.column, "a ': ' inside a text", "quote the whole text: text: \"Hello: there\"")
+    if "expected <block end>" in problem and "<scalar>" in problem and at is not None:
+        return (at.line, at.column, "the text goes on after its closing quote",
+                "quote texts that contain an apostrophe with double quotes: text: \"it's me\"")
+    if "expected <block end>" in problem or "expected <block mapping start>" in problem:
+        return (at.line, at.column, "this line is indented differently from the lines it belongs to",
+                "indent it like its neighbours (the same number of spaces as the other keys or list items)")
+    mark = at or opened
+    return (mark.line if mark else None, mark.column if mark else 0,
+            f"invalid YAML: {problem or context or 'cannot be read'}", _GENERIC_HINT)
+
+
+def _previous_content_line(lines: list[str], index: int) -> int | None:
+    for previous in range(min(index, len(lines)) - 1, -1, -1):
+        if lines[previous].strip() and not lines[previous].strip().startswith("#"):
+            return previous
+    return None
+
+
+def _show_line(text: str, line: int | None, column: int) -> str:
+    """The offending line with a caret under the column, indented under the message."""
+    lines = text.splitlines()
+    if line is None or not 0 <= line < len(lines):
+        return ""
+    content = lines[line].replace("\t", " ")
+    number = f"{line + 1} | "
+    caret = " " * (len(number) + min(column, len(content))) + "^"
+    return f"\n    {number}{content}\n    {caret}"
 
 
 def line_of(node: Any, key: Any = None) -> int | None:

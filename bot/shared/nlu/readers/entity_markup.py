@@ -41,6 +41,19 @@ _DICT_KEYS = (ENTITY_TYPE, ENTITY_ROLE, ENTITY_GROUP, ENTITY_VALUE)
 _FORMAT_HINT = 'write [text](entity), [text](entity:value) or [text]{"entity": "name", "role": "...", "group": "..."}'
 
 
+# "[card(item)", "[card]item)", "[card](item" : an annotation with one bracket missing.
+_UNBALANCED = re.compile(r"\[[^\[\]()]*\([\w:.-]+\)|\[[^\[\]]*\][\w.-]+\)|\[[^\[\]]*\]\([\w:.-]+(?![\w:.)-])")
+
+
+def unbalanced_markup(text: str) -> str | None:
+    """The part of `text` that looks like an entity annotation with a bracket missing, or None.
+
+    Rasa reads such text as plain words, so the entity is silently not learnt.
+    """
+    match = _UNBALANCED.search(text)
+    return match.group(0) if match else None
+
+
 def parse_entity_markup(text: str, location: str | None = None) -> tuple[str, list[dict[str, Any]]]:
     """Splits an annotated example into plain text and entity dicts.
 

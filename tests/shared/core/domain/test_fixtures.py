@@ -20,10 +20,10 @@ INVALID = {
     "duplicate_actions.yml": (InvalidDomain, "duplicate action 'utter_default'", 35),
     "duplicate_entities.yml": (InvalidDomain, "duplicate entity 'name'", 20),
     "duplicate_intents.yml": (InvalidDomain, "duplicate intent 'default'", 5),
-    "duplicate_responses.yml": (InvalidYaml, "duplicate key", 22),
+    "duplicate_responses.yml": (InvalidYaml, "appears twice in one mapping", 22),
     "empty_response_format.yml": (InvalidDomain, "response 'utter_greet' has no variations", 16),
     "form.yml": (InvalidDomain, "slot 'cuisine' has no 'mappings'", 12),
-    "invalid_format.yml": (InvalidYaml, "could not find expected ':'", 15),
+    "invalid_format.yml": (InvalidYaml, "this line has no ':' after its key", 12),  # 'entities' without ':'
     "missing_text_for_templates.yml": (InvalidDomain, "plain str ('hey there!')", 7),
     "people_form.yml": (InvalidDomain, "slot 'person_name' has no 'mappings'", 7),
     "query_form.yml": (InvalidDomain, "slot 'username' has no 'mappings'", 6),
