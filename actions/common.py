@@ -30,6 +30,11 @@ def pick(language: str, de: str, en: str) -> str:
     return en if language == "en" else de
 
 
+def join_sentences(sentences: list[str]) -> str:
+    """Sentences joined by blanks; one that ends in a date ("Mi, 04.06.") gets no second full stop."""
+    return " ".join(sentence[:-1] if sentence.endswith("..") else sentence for sentence in sentences)
+
+
 def now(tz: tzinfo) -> datetime:
     """The current time in `tz`; `clock` or the env var BOT_NOW (ISO timestamp) fix it for tests and demos.
 

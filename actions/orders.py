@@ -60,7 +60,7 @@ def order_sentence(order: dict[str, Any], language: str) -> str:
     if status == "awaiting_payment":
         sentences.append(common.pick(language, "Sobald die Zahlung da ist, schicken wir sie los.",
                                      "We ship as soon as the payment arrives."))
-    return " ".join(sentences)
+    return common.join_sentences(sentences)
 
 
 class ValidateOrderStatusForm(FormValidationAction):

@@ -71,6 +71,12 @@ def status_sentence(parcel: dict[str, Any], language: str) -> str:
     sentences = [common.pick(language, f"Ihre Sendung {number} {de}.", f"Your parcel {number} {en}.")]
     events = parcel.get("events") or []
     last = events[-1] if events else None
+    if status == "delivered" and last and _left_with_neighbour(last):
+        neighbour = last.get("neighbour")
+        sentences.append(common.pick(
+            language,
+            f"Sie wurde bei einem Nachbarn abgegeben{f' ({neighbour})' if neighbour else ''}.",
+            f"It was left with a neighbour{f' ({neighbour})' if neighbour else ''}."))
     scanned = parse_timestamp(last.get("time"), TIMEZONE) if last else None
     if last and scanned:
         where = last.get("location") or "?"
@@ -89,7 +95,13 @@ def status_sentence(parcel: dict[str, Any], language: str) -> str:
     eta = eta_text(parcel.get("eta"), language)
     if eta and status not in ("delivered", "returned_to_sender"):
         sentences.append(common.pick(language, f"Voraussichtliche Zustellung: {eta}.", f"Expected delivery: {eta}."))
-    return " ".join(sentences)
+    return common.join_sentences(sentences)
+
+
+def _left_with_neighbour(event: dict[str, Any]) -> bool:
+    """The carrier marks a delivery to a neighbour with note "Nachbar"/"neighbour" (or a neighbour's name)."""
+    note = str(event.get("note") or "").lower()
+    return bool(event.get("neighbour")) or note in ("nachbar", "neighbour", "neighbor")
 
 
 def eta_text(eta: Any, language: str) -> str | None:

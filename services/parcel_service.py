@@ -7,7 +7,9 @@
     GET /health                     -> {"status": "ok"}
 
 Data lives in a SQLite file, seeded from services/data/seed.json the first time the file is
-created. Errors are JSON in the project's shape {"error": "...", "detail": ...}. Only the
+created. The sample's dates are written around its `reference_date` and served moved by as many days
+as today is after it (today: the date of BOT_NOW when set, as for the actions), so a parcel "in transit"
+is always expected in the days ahead, never in the past. Errors are JSON in the project's shape {"error": "...", "detail": ...}. Only the
 standard library is used, so it starts in a blink in tests and demos.
 """
 
@@ -16,8 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
+import re
 import sqlite3
 import threading
+from datetime import date, datetime, timedelta
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,13 +35,17 @@ SEED_FILE = Path(__file__).resolve().parent / "data" / "seed.json"
 DEFAULT_DB = Path(".bot") / "parcel_service.sqlite3"
 DEFAULT_PORT = 5056
 _TABLES = {"parcels": "tracking_number", "orders": "order_id"}
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?=$|T)")
 
 
 class ParcelStore:
     """Parcels and orders as JSON documents in SQLite, keyed by their upper-case id."""
 
-    def __init__(self, db_path: str | Path, seed_path: str | Path = SEED_FILE) -> None:
+    def __init__(self, db_path: str | Path, seed_path: str | Path = SEED_FILE, today: date | None = None) -> None:
         self.db_path = str(db_path)
+        reference = json.loads(Path(seed_path).read_text(encoding="utf-8")).get("reference_date")
+        self.shift = timedelta(days=((today or _today()) - date.fromisoformat(reference)).days) if reference \
+            else timedelta(0)
         if self.db_path != ":memory:":
             Path(self.db_path).parent.mkdir(parents=True, exist_ok=True)
         # One connection shared by the handler threads; sqlite3 serialises access with the lock.
@@ -67,10 +76,28 @@ class ParcelStore:
         with self._lock:
             row = self._connection.execute(f"SELECT data FROM {table} WHERE {_TABLES[table]} = ?",
                                            (key.strip().upper(),)).fetchone()
-        return json.loads(row[0]) if row else None
+        return _shift_dates(json.loads(row[0]), self.shift) if row else None
 
     def close(self) -> None:
         self._connection.close()
+
+
+def _today() -> date:
+    """The date of BOT_NOW (the demos' and tests' fixed clock) when set, else today's."""
+    fixed = os.environ.get("BOT_NOW")
+    return datetime.fromisoformat(fixed).date() if fixed else date.today()
+
+
+def _shift_dates(value: Any, shift: timedelta) -> Any:
+    """`value` with every ISO date or timestamp string moved by `shift` (the time of day kept)."""
+    if isinstance(value, dict):
+        return {key: _shift_dates(item, shift) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shift_dates(item, shift) for item in value]
+    if isinstance(value, str) and shift and _ISO_DATE.match(value):
+        day = date.fromisoformat(value[:10]) + shift
+        return day.isoformat() + value[10:]
+    return value
 
 
 def _handler_for(store: ParcelStore) -> type[BaseHTTPRequestHandler]:
@@ -107,9 +134,10 @@ def _handler_for(store: ParcelStore) -> type[BaseHTTPRequestHandler]:
 
 
 def create_server(host: str = "127.0.0.1", port: int = DEFAULT_PORT, db_path: str | Path = DEFAULT_DB,
-                  seed_path: str | Path = SEED_FILE) -> ThreadingHTTPServer:
-    """A ready server (port 0 picks a free one: read `server.server_address`); call serve_forever()."""
-    store = ParcelStore(db_path, seed_path)
+                  seed_path: str | Path = SEED_FILE, today: date | None = None) -> ThreadingHTTPServer:
+    """A ready server (port 0 picks a free one: read `server.server_address`); call serve_forever().
+    `today` fixes the day the sample's dates are moved to (default: BOT_NOW's date or today)."""
+    store = ParcelStore(db_path, seed_path, today)
     server = ThreadingHTTPServer((host, port), _handler_for(store))
     server.daemon_threads = True
     server.store = store  # type: ignore[attr-defined]  # closed by whoever shuts the server down

@@ -103,3 +103,41 @@ def redis_url() -> str:
     except (redis.RedisError, OSError) as error:
         _unavailable("Redis", str(error))
     return REDIS_URL
+
+
+# A two-intent project (greet, goodbye) that tests extend with their own config, stories or rules.
+TINY_PROJECT = {
+    "domain.yml": """
+        version: "3.1"
+        intents: [greet, goodbye]
+        responses:
+          utter_greet: [{text: hi}]
+          utter_goodbye: [{text: bye}]
+        """,
+    "data/nlu.yml": """
+        version: "3.1"
+        nlu:
+        - intent: greet
+          examples: |
+            - hi
+            - hello
+        - intent: goodbye
+          examples: |
+            - bye
+            - see you
+        """,
+}
+
+
+@pytest.fixture
+def write_project(tmp_path: Path):
+    """Writes TINY_PROJECT's files plus (or replaced by) `files` (name -> dedented YAML) into tmp_path."""
+    import textwrap
+
+    def write(files: dict[str, str]) -> Path:
+        for name, text in {**TINY_PROJECT, **files}.items():
+            (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / name).write_text(textwrap.dedent(text).lstrip("\n"))
+        return tmp_path
+
+    return write

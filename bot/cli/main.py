@@ -55,6 +55,7 @@ def train(
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from bot.model.training import train as train_model
+    from bot.nn.progress import epoch_listener
     from bot.shared.project import Project
 
     try:
@@ -66,8 +67,12 @@ def train(
             def on_step(name: str, index: int, count: int) -> None:
                 progress.update(task, description=f"training {name}", completed=index, total=count)
 
-            result = train_model(project, out, nlu_only=nlu, force=force, fixed_name=fixed_model_name,
-                                 progress=on_step)
+            def on_epoch(name: str, epoch: int, epochs: int, loss: float) -> None:
+                progress.update(task, description=f"training {name}: epoch {epoch}/{epochs}, loss {loss:.3f}")
+
+            with epoch_listener(on_epoch):
+                result = train_model(project, out, nlu_only=nlu, force=force, fixed_name=fixed_model_name,
+                                     progress=on_step)
     except BotError as error:
         _fail(error)
         return
@@ -117,7 +122,8 @@ def shell(
     from bot.model.loading import load_model
 
     try:
-        archive = find_latest_model(model)
+        archive = find_latest_model(model, full=not nlu)
+        console.print(Text.assemble("Model: ", (str(archive), "bold")))
         metadata = read_archive_metadata(archive)
         if nlu or (metadata is not None and "core" not in metadata.parts):
             if not nlu:

@@ -47,7 +47,9 @@ def _load_agent(settings: RunSettings) -> Any:
     from bot.shared.endpoints import load_endpoints
 
     endpoints = load_endpoints(settings.endpoints)
-    return Agent.load(settings.model, endpoints=endpoints, project_dir=Path(settings.project_dir))
+    agent = Agent.load(settings.model, endpoints=endpoints, project_dir=Path(settings.project_dir))
+    logger.info("model: %s", agent.model.path)
+    return agent
 
 
 async def _load_agent_async(settings: RunSettings) -> Any:

@@ -28,6 +28,7 @@ def test(
     console = make_console()
     try:
         loaded, domain, policies = load_dialogue_model(model)
+        console.print(f"Model: {loaded.path}")
         paths = [p for p in stories if p.exists()]
         if not paths:
             raise BotError(f"no test stories at {', '.join(map(str, stories))}",

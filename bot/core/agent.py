@@ -21,7 +21,7 @@ def load_dialogue_model(model: str | Path = "models") -> tuple[LoadedModel, Doma
     """NLU pipeline, domain and policy ensemble of an archive (the newest one in a folder)."""
     from bot.core.policies.ensemble import PolicyEnsemble
 
-    loaded = load_model(model, require_nlu=False)
+    loaded = load_model(model, require_nlu=False, full=True)
     if "core" not in loaded.metadata.parts or loaded.directory is None:
         raise InvalidModel(f"model '{loaded.path}' has no dialogue part (trained with --nlu?)",
                            hint="train the whole model with 'bot train'")

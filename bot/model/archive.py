@@ -51,12 +51,17 @@ class ModelMetadata:
         )
 
 
-def archive_name(fixed_name: str | None = None) -> str:
-    """"20261123-163012-482" style names sort by time, like Rasa's."""
+NLU_ONLY_PREFIX = "nlu-"
+
+
+def archive_name(fixed_name: str | None = None, *, nlu_only: bool = False) -> str:
+    """"20261123-163012-482" style names sort by time, like Rasa's; an NLU-only model is "nlu-..." as
+    in Rasa, so the commands that need dialogue can pass it by."""
     if fixed_name:
         return fixed_name if fixed_name.endswith(ARCHIVE_SUFFIX) else fixed_name + ARCHIVE_SUFFIX
     now = time.time()
-    return time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f"-{int(now * 1000) % 1000:03d}" + ARCHIVE_SUFFIX
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now)) + f"-{int(now * 1000) % 1000:03d}"
+    return (NLU_ONLY_PREFIX if nlu_only else "") + stamp + ARCHIVE_SUFFIX
 
 
 def write_archive(staging_dir: Path, metadata: ModelMetadata, output: Path) -> Path:
@@ -71,23 +76,25 @@ def write_archive(staging_dir: Path, metadata: ModelMetadata, output: Path) -> P
     return output
 
 
-def find_latest_model(path: str | Path) -> Path:
-    """`path` itself when it is an archive, else the newest archive in that directory."""
+def find_latest_model(path: str | Path, *, full: bool = False) -> Path:
+    """`path` itself when it is an archive, else the newest archive in that directory; with `full`,
+    the newest that is not NLU-only ("nlu-*"), when there is one."""
     path = Path(path)
     if path.is_file():
         return path
     if not path.is_dir():
         raise ModelNotFound(f"no model at '{path}'", hint="train one with 'bot train' or pass --model PATH")
-    latest = latest_archive(path)
+    latest = (latest_archive(path, full_only=True) if full else None) or latest_archive(path)
     if latest is None:
         raise ModelNotFound(f"no trained model in '{path}'", hint="train one with 'bot train'")
     return latest
 
 
-def latest_archive(directory: Path) -> Path | None:
-    """The newest archive in `directory` by modification time, or None."""
-    archives = sorted(directory.glob("*" + ARCHIVE_SUFFIX), key=lambda p: p.stat().st_mtime) \
-        if directory.is_dir() else []
+def latest_archive(directory: Path, *, full_only: bool = False) -> Path | None:
+    """The newest archive in `directory` by modification time (with `full_only`, not "nlu-*"), or None."""
+    archives = sorted((p for p in directory.glob("*" + ARCHIVE_SUFFIX)
+                       if not (full_only and p.name.startswith(NLU_ONLY_PREFIX))),
+                      key=lambda p: p.stat().st_mtime) if directory.is_dir() else []
     return archives[-1] if archives else None
 
 

@@ -20,9 +20,10 @@ class LoadedModel:
     directory: Path | None = None  # where the archive is unpacked, for the other parts
 
 
-def load_model(model: str | Path = "models", *, require_nlu: bool = True) -> LoadedModel:
-    """Loads the archive at `model`, or the newest archive when `model` is a directory."""
-    archive = find_latest_model(model)
+def load_model(model: str | Path = "models", *, require_nlu: bool = True, full: bool = False) -> LoadedModel:
+    """Loads the archive at `model`, or the newest archive when `model` is a directory (with `full`, the
+    newest that has a dialogue part, passing NLU-only "nlu-*" archives by)."""
+    archive = find_latest_model(model, full=full)
     directory = unpack_model(archive)
     metadata = read_metadata(directory)
     nlu = NLUPipeline.load(directory / "nlu") if "nlu" in metadata.parts else None

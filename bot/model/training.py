@@ -120,7 +120,8 @@ def train(
             trained.append(part)
         metadata = ModelMetadata(fingerprint=fingerprint, parts=list(fingerprint), language=config.language,
                                  train_seconds=train_seconds)
-        path = write_archive(staging, metadata, output_dir / archive_name(fixed_name))
+        path = write_archive(staging, metadata, output_dir / archive_name(fixed_name,
+                                                                           nlu_only="core" not in fingerprint))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return TrainResult(path, False, trained, time.perf_counter() - started)

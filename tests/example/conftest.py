@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,8 @@ from services.parcel_service import create_server  # noqa: E402
 @pytest.fixture
 def parcel_service(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """The parcel service in a thread on a free port, with a fresh SQLite file; PARCEL_SERVICE_URL points to it."""
-    server = create_server("127.0.0.1", 0, tmp_path / "parcels.sqlite3")
+    # the sample's dates stay where they are written (its reference day); the tests fix "now" to it
+    server = create_server("127.0.0.1", 0, tmp_path / "parcels.sqlite3", today=date(2025, 6, 3))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_address[1]}"

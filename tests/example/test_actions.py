@@ -149,13 +149,29 @@ async def test_track_parcel_reports_status_last_scan_and_eta(parcel_service, tra
     assert "Pick-up point: Postfiliale Köln Breite Straße." in text and "until Tue 10 Jun" in text
 
 
-async def test_delivered_parcel_has_no_eta(parcel_service, tracker_factory) -> None:
+async def test_delivered_parcel_has_no_eta_and_names_the_neighbour(parcel_service, tracker_factory) -> None:
     dispatcher = CollectingDispatcher()
     await ActionTrackParcel().run(dispatcher, tracker_factory(
         language="en", slots={"tracking_number": "00340434161234567890"}), {})
     text = dispatcher.messages[0]["text"]
-    assert "has been delivered" in text and "Last scan: Thu 29 May at 11:47 am in München." in text
+    assert text.startswith("Your parcel 00340434161234567890 has been delivered. It was left with a neighbour "
+                           "(Fam. Özdemir, Erdgeschoss).")
+    assert "Last scan: Thu 29 May at 11:47 am in München." in text
     assert "Expected delivery" not in text
+    dispatcher = CollectingDispatcher()
+    await ActionTrackParcel().run(dispatcher, tracker_factory(
+        language="de", slots={"tracking_number": "00340434161234567890"}), {})
+    assert "wurde zugestellt. Sie wurde bei einem Nachbarn abgegeben (Fam. Özdemir, Erdgeschoss)." \
+        in dispatcher.messages[0]["text"]
+
+
+async def test_a_date_at_the_end_of_a_sentence_gets_no_second_full_stop(parcel_service, tracker_factory) -> None:
+    for number in ("JJD014600003816789", "LX123456789DE"):  # "Abholbar bis Di, 10.06."; a multi-day ETA
+        dispatcher = CollectingDispatcher()
+        await ActionTrackParcel().run(dispatcher, tracker_factory(language="de", slots={"tracking_number": number}),
+                                      {})
+        text = dispatcher.messages[0]["text"]
+        assert ".." not in text and text.endswith("."), text
 
 
 async def test_unknown_parcel_and_order(parcel_service, tracker_factory) -> None:

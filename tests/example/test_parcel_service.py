@@ -77,3 +77,15 @@ def test_runs_as_a_module(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=5)
+
+
+def test_sample_dates_move_with_today_so_nothing_arrives_in_the_past(tmp_path: Path) -> None:
+    from datetime import date
+
+    store = ParcelStore(tmp_path / "p.sqlite3", today=date(2026, 12, 2))  # 547 days after the sample's day
+    parcel = store.get("parcels", "JJD000390007812345")
+    assert parcel["eta"] == {"from": "2026-12-03T10:00:00+02:00", "to": "2026-12-03T14:00:00+02:00"}
+    assert parcel["events"][0]["time"] == "2026-12-01T09:12:00+02:00"  # the day before, as in the sample
+    assert store.get("parcels", "JJD014600003816789")["pickup_until"] == "2026-12-09"
+    assert store.get("orders", "A-123456")["eta"]["from"].startswith("2026-12-03T")
+    store.close()

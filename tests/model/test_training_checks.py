@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
-from pathlib import Path
-
 import pytest
 from typer.testing import CliRunner
 
@@ -23,25 +20,6 @@ pipeline:
 policies:
 - name: RulePolicy
 """
-DOMAIN = """
-version: "3.1"
-intents: [greet, goodbye]
-responses:
-  utter_greet: [{text: hi}]
-  utter_goodbye: [{text: bye}]
-"""
-NLU = """
-version: "3.1"
-nlu:
-- intent: greet
-  examples: |
-    - hi
-    - hello
-- intent: goodbye
-  examples: |
-    - bye
-    - see you
-"""
 CONTRADICTING_RULES = """
 version: "3.1"
 rules:
@@ -56,16 +34,17 @@ rules:
 """
 
 
-def make_project(root: Path, rules: str) -> Project:
-    for name, text in (("config.yml", CONFIG), ("domain.yml", DOMAIN), ("data/nlu.yml", NLU),
-                       ("data/rules.yml", rules)):
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(textwrap.dedent(text))
-    return Project.discover(root, config=root / "config.yml")
+@pytest.fixture
+def make_project(write_project):
+    def make(rules: str) -> Project:
+        root = write_project({"config.yml": CONFIG, "data/rules.yml": rules})
+        return Project.discover(root, config=root / "config.yml")
+
+    return make
 
 
-def test_contradicting_rules_stop_training_before_the_nlu_trains(tmp_path):
-    project = make_project(tmp_path, CONTRADICTING_RULES)
+def test_contradicting_rules_stop_training_before_the_nlu_trains(tmp_path, make_project):
+    project = make_project(CONTRADICTING_RULES)
     steps: list[str] = []
     with pytest.raises(InvalidTrainingData, match="greet with a goodbye"):
         train(project, tmp_path / "models", progress=lambda name, index, count: steps.append(name))
@@ -73,21 +52,21 @@ def test_contradicting_rules_stop_training_before_the_nlu_trains(tmp_path):
     assert not (tmp_path / "models").exists() or not list((tmp_path / "models").iterdir())
 
 
-def test_train_refuses_a_response_the_domain_does_not_define(tmp_path):
-    project = make_project(tmp_path, CONTRADICTING_RULES.replace("utter_goodbye", "utter_goodby")
+def test_train_refuses_a_response_the_domain_does_not_define(tmp_path, make_project):
+    project = make_project(CONTRADICTING_RULES.replace("utter_goodbye", "utter_goodby")
                            .replace("- intent: greet\n  - action: utter_goodby", "- intent: goodbye\n"
                                     "  - action: utter_goodby"))
     with pytest.raises(InvalidTrainingData) as caught:
         train(project, tmp_path / "models")
     message = str(caught.value)
-    assert "data/rules.yml:11: response 'utter_goodby' is used in rule 'greet with a goodbye' but not defined " \
+    assert "data/rules.yml:10: response 'utter_goodby' is used in rule 'greet with a goodbye' but not defined " \
            "under 'responses:' in the domain" in message
     assert "no model was written" in message
     assert not (tmp_path / "models").exists() or not list((tmp_path / "models").iterdir())
 
 
-def test_validate_reports_contradicting_rules(tmp_path, monkeypatch):
-    make_project(tmp_path, CONTRADICTING_RULES)
+def test_validate_reports_contradicting_rules(tmp_path, monkeypatch, make_project):
+    make_project(CONTRADICTING_RULES)
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["data", "validate"])
     assert result.exit_code == 1

@@ -20,6 +20,7 @@ import torch
 from torch import nn
 
 from bot.nn.layers import sinusoids
+from bot.nn.progress import report_epoch
 
 logger = logging.getLogger(__name__)
 
@@ -166,6 +167,7 @@ def train_model(model: TedModel, data: TrainingSet, *, epochs: int, batch_sizes:
                 loss.backward()
                 optimizer.step()
                 total += float(loss.detach()) * len(index)
+            report_epoch(name, epoch + 1, epochs, total / len(data))
             if evaluate_every and ((epoch + 1) % evaluate_every == 0 or epoch + 1 == epochs):
                 logger.debug("%s: epoch %d/%d loss %.4f accuracy %.3f", name, epoch + 1, epochs,
                              total / len(data), accuracy(model, data))

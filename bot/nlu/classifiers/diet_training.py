@@ -19,6 +19,7 @@ from bot.nlu.classifiers.diet_model import DIETModel
 from bot.nlu.classifiers.diet_spec import ModelSpec
 from bot.nlu.classifiers.features import FeatureRows
 from bot.nlu.classifiers.row_adam import RowAdam, used_rows
+from bot.nn.progress import report_epoch
 from bot.nn.weights import to_numpy
 
 __all__ = ["train_network"]
@@ -83,6 +84,7 @@ class _Trainer:
                 model.train()
                 size = int(low + (high - low) * epoch / max(cfg.epochs - 1, 1))
                 subset_labels = self.label_ids[train_ids] if balanced else None
+                epoch_loss, batches = 0.0, 0
                 for batch_ids in batch_order(lengths[train_ids], subset_labels, size, balanced, rng):
                     ids = torch.from_numpy(train_ids[batch_ids])
                     batch = gather(self.encoded, ids, model.spec.sentence_only)
@@ -96,6 +98,8 @@ class _Trainer:
                     optimizer.step()
                     if row_optimizer is not None and rows is not None and rows.grad is not None:
                         row_optimizer.step(columns, rows.grad)
+                    epoch_loss, batches = epoch_loss + float(loss.detach()), batches + 1
+                report_epoch(self.name, epoch + 1, cfg.epochs, epoch_loss / max(batches, 1))
                 every = max(cfg.evaluate_every_number_of_epochs, 1)
                 if len(held) and ((epoch + 1) % every == 0 or epoch + 1 == cfg.epochs):
                     accuracy = self._held_out_accuracy(held)
