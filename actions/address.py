@@ -10,6 +10,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
+from actions.orders import find_order_id
+from actions.parcel import find_tracking_number
 
 ADDRESS_SLOTS = ("street", "zip", "city")
 
@@ -23,6 +25,9 @@ def clean_street(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
     text = " ".join(value.strip(" ,.;").split())
+    # "Track JJD000390007812345" has a name and a number too, but it is a parcel, not a street
+    if find_tracking_number(text) or find_order_id(text):
+        return None
     return text if 3 <= len(text) <= 80 and _STREET.match(text) else None
 
 
@@ -62,24 +67,25 @@ class ValidateAddressChangeForm(FormValidationAction):
 
     def validate_street(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                         domain: dict[str, Any]) -> dict[str, Any]:
-        street = clean_street(value)
-        if street is None:
-            dispatcher.utter_message(response="utter_invalid_street")
-        return {"street": street}
+        return _checked("street", clean_street(value), "utter_invalid_street", dispatcher, tracker)
 
     def validate_zip(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                      domain: dict[str, Any]) -> dict[str, Any]:
-        zip_code = clean_zip(value)
-        if zip_code is None:
-            dispatcher.utter_message(response="utter_invalid_zip")
-        return {"zip": zip_code}
+        return _checked("zip", clean_zip(value), "utter_invalid_zip", dispatcher, tracker)
 
     def validate_city(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                       domain: dict[str, Any]) -> dict[str, Any]:
-        city = clean_city(value)
-        if city is None:
-            dispatcher.utter_message(response="utter_invalid_city")
-        return {"city": city}
+        return _checked("city", clean_city(value), "utter_invalid_city", dispatcher, tracker)
+
+
+def _checked(slot: str, value: str | None, invalid_response: str, dispatcher: CollectingDispatcher,
+             tracker: Tracker) -> dict[str, Any]:
+    """The tidied value, or None. Only a wrong answer to the question just asked is explained: a stray
+    piece the NLU found for another part ("7" of "Lindenweg 7" taken for a postcode) is dropped quietly,
+    and that part is asked for in its turn."""
+    if value is None and tracker.get_slot("requested_slot") == slot:
+        dispatcher.utter_message(response=invalid_response)
+    return {slot: value}
 
 
 class ActionSubmitAddressChange(Action):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -65,3 +65,61 @@ def make_tracker(*, language: str | None = "de", text: str = "", intent: str = "
 def tracker_factory() -> Any:
     """`make_tracker` as a fixture (test modules cannot import conftest under --import-mode=importlib)."""
     return make_tracker
+
+
+# The example's pipeline and policies with fewer epochs, so that training takes minutes, not an hour.
+FAST_CONFIG = """
+recipe: default.v1
+language: de
+pipeline:
+- name: WhitespaceTokenizer
+- name: LanguageDetector
+  languages: [de, en]
+- name: RegexFeaturizer
+- name: CountVectorsFeaturizer
+- name: CountVectorsFeaturizer
+  analyzer: char_wb
+  min_ngram: 1
+  max_ngram: 4
+- name: DIETClassifier
+  epochs: 20
+  random_seed: 42
+- name: EntitySynonymMapper
+- name: ResponseSelector
+  epochs: 10
+  random_seed: 42
+- name: FallbackClassifier
+  threshold: 0.3
+policies:
+- name: MemoizationPolicy
+- name: RulePolicy
+- name: TEDPolicy
+  max_history: 5
+  epochs: 5
+  random_seed: 42
+"""
+
+
+@pytest.fixture(scope="session")
+def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("bot.core.policies.ensemble", reason="the policy ensemble has not landed yet")
+    pytest.importorskip("bot.core.actions.registry", reason="the action registry has not landed yet")
+    from bot.model.training import train
+    from bot.shared.project import Project
+
+    folder = tmp_path_factory.mktemp("example-model")
+    (folder / "config.yml").write_text(FAST_CONFIG)
+    project = Project.discover(REPO, config=folder / "config.yml")
+    return train(project, folder / "models").model_path
+
+
+@pytest.fixture
+async def agent(trained_model: Path, parcel_service: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+    from bot.core.agent import Agent
+    from bot.stores import InMemoryLockStore, InMemoryTrackerStore
+
+    monkeypatch.setenv("BOT_NOW", "2025-06-03T10:30:00")  # a Tuesday morning: open
+    loaded = Agent.load(trained_model, project_dir=REPO, tracker_store=InMemoryTrackerStore(),
+                        lock_store=InMemoryLockStore())
+    yield loaded
+    await loaded.close()

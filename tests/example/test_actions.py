@@ -105,6 +105,33 @@ async def test_order_form_normalises_and_refuses(tracker_factory) -> None:
     assert dispatcher.messages[0]["response"] == "utter_invalid_order_id"
 
 
+def test_a_parcel_or_order_number_is_no_street() -> None:
+    assert clean_street("Track JJD000390007812345") is None
+    assert clean_street("Bestellung A-123456") is None
+    assert clean_street("Lindenweg 7") == "Lindenweg 7"
+
+
+async def test_a_postcode_the_nlu_took_for_a_tracking_number_is_dropped_outside_the_form(tracker_factory) -> None:
+    from actions.slot_validation import ValidateSlotMappings
+
+    domain = {**FORM_DOMAIN, "slots": {"tracking_number": {"type": "text"}}}
+    answer = tracker_factory(text="10115", intent="delivery_address_change",
+                             slots={"tracking_number": "10115", "requested_slot": "zip"},
+                             active_loop="address_change_form")
+    events = await ValidateSlotMappings().run(CollectingDispatcher(), answer, domain)
+    assert slot_events(events) == {"tracking_number": None}
+    real = tracker_factory(text="track jjd 0003 9000 7812 345", intent="track_parcel",
+                           slots={"tracking_number": "jjd 0003 9000 7812 345"})
+    assert slot_events(await ValidateSlotMappings().run(CollectingDispatcher(), real, domain)) == {
+        "tracking_number": "JJD000390007812345"}
+    # in the tracking form its own validation explains a wrong number, so it is left to the form
+    in_form = tracker_factory(text="12345", intent="track_parcel",
+                              slots={"tracking_number": "12345", "requested_slot": "tracking_number"},
+                              active_loop="parcel_tracking_form")
+    events = await ValidateSlotMappings().run(CollectingDispatcher(), in_form, domain)
+    assert slot_events(events) in ({}, {"tracking_number": "12345"})
+
+
 def test_address_parts_are_checked() -> None:
     assert clean_street(" Hauptstraße 12, ") == "Hauptstraße 12"
     assert clean_street("Mozartgasse 4/2") == "Mozartgasse 4/2"
@@ -120,6 +147,17 @@ async def test_address_form_refuses_a_bad_zip(tracker_factory) -> None:
     events = await ValidateAddressChangeForm().run(dispatcher, tracker, FORM_DOMAIN)
     assert slot_events(events) == {"zip": None}
     assert dispatcher.messages[0]["response"] == "utter_invalid_zip"
+
+
+async def test_a_stray_piece_for_another_address_part_is_dropped_quietly(tracker_factory) -> None:
+    # "Lindenweg 7" answered for the street: the NLU also took "7" for a postcode
+    tracker = tracker_factory(text="Lindenweg 7", intent="delivery_address_change",
+                              slots={"street": "Lindenweg 7", "zip": "7", "requested_slot": "street"},
+                              active_loop="address_change_form")
+    dispatcher = CollectingDispatcher()
+    events = await ValidateAddressChangeForm().run(dispatcher, tracker, FORM_DOMAIN)
+    assert slot_events(events)["street"] == "Lindenweg 7" and slot_events(events)["zip"] is None
+    assert dispatcher.messages == []
 
 
 async def test_address_summary_in_english_clears_the_slots(tracker_factory) -> None:

@@ -5,72 +5,13 @@ Custom actions run in-process against the local parcel service; the opening-hour
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-
-# The example's pipeline and policies with fewer epochs, so that training takes minutes, not an hour.
-FAST_CONFIG = """
-recipe: default.v1
-language: de
-pipeline:
-- name: WhitespaceTokenizer
-- name: LanguageDetector
-  languages: [de, en]
-- name: RegexFeaturizer
-- name: CountVectorsFeaturizer
-- name: CountVectorsFeaturizer
-  analyzer: char_wb
-  min_ngram: 1
-  max_ngram: 4
-- name: DIETClassifier
-  epochs: 20
-  random_seed: 42
-- name: EntitySynonymMapper
-- name: ResponseSelector
-  epochs: 10
-  random_seed: 42
-- name: FallbackClassifier
-  threshold: 0.3
-policies:
-- name: MemoizationPolicy
-- name: RulePolicy
-- name: TEDPolicy
-  max_history: 5
-  epochs: 5
-  random_seed: 42
-"""
-
-
-@pytest.fixture(scope="module")
-def trained_model(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("bot.core.policies.ensemble", reason="the policy ensemble has not landed yet")
-    pytest.importorskip("bot.core.actions.registry", reason="the action registry has not landed yet")
-    from bot.model.training import train
-    from bot.shared.project import Project
-
-    folder = tmp_path_factory.mktemp("example-model")
-    (folder / "config.yml").write_text(FAST_CONFIG)
-    project = Project.discover(REPO, config=folder / "config.yml")
-    return train(project, folder / "models").model_path
-
-
-@pytest.fixture
-async def agent(trained_model: Path, parcel_service: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
-    from bot.core.agent import Agent
-    from bot.stores import InMemoryLockStore, InMemoryTrackerStore
-
-    monkeypatch.setenv("BOT_NOW", "2025-06-03T10:30:00")  # a Tuesday morning: open
-    loaded = Agent.load(trained_model, project_dir=REPO, tracker_store=InMemoryTrackerStore(),
-                        lock_store=InMemoryLockStore())
-    yield loaded
-    await loaded.close()
+# The trained example model and the `agent` talking to it are fixtures in conftest.py.
 
 
 async def say(agent: Any, text: str, sender: str) -> list[str]:
@@ -115,3 +56,27 @@ async def test_address_change_and_handoff_by_intent(agent: Any) -> None:
 async def test_two_fallbacks_in_a_row_offer_a_human(agent: Any) -> None:
     assert (await say(agent, "/nlu_fallback", "de-3"))[0].startswith("Entschuldigung, das habe ich nicht verstanden.")
     assert (await say(agent, "/nlu_fallback", "de-3"))[0].startswith("Soll ich Sie mit einer Kollegin")
+
+
+async def test_address_form_answers_stay_in_their_slots(agent: Any) -> None:
+    # German, step by step: a postcode is a postcode, not the tracking number of the next question
+    assert (await say(agent, "Ich möchte meine Lieferadresse ändern", "de-4"))[-1] == \
+        "Wie lauten Straße und Hausnummer der neuen Adresse?"
+    assert await say(agent, "Lindenweg 7", "de-4") == ["Wie lautet die Postleitzahl?"]
+    assert await say(agent, "10115", "de-4") == ["In welchem Ort?"]
+    replies = await say(agent, "Berlin", "de-4")
+    assert "Lindenweg 7, 10115 Berlin" in replies[-1]
+    tracker = await agent.processor.fetch_tracker("de-4")
+    assert tracker.get_slot("tracking_number") is None
+    assert await say(agent, "Wo ist mein Paket?", "de-4") == [
+        "Wie lautet Ihre Sendungsnummer? Sie steht in der Versandbestätigung (z. B. JJD000390007812345)."]
+
+
+async def test_a_tracking_number_typed_in_the_address_form_is_tracked_not_taken_for_a_street(agent: Any) -> None:
+    assert (await say(agent, "I need to change my delivery address", "en-4"))[-1] == \
+        "What are the street and house number of the new address?"
+    replies = await say(agent, "Track JJD000390007812345", "en-4")
+    assert replies == ["Your parcel JJD000390007812345 is on its way. Last scan: Tue 3 Jun at 4:05 am in "
+                       "Paketzentrum Börnicke. Expected delivery: Wed 4 Jun, 10:00 am–2:00 pm."]
+    tracker = await agent.processor.fetch_tracker("en-4")
+    assert tracker.get_slot("street") is None and tracker.active_loop_name is None
