@@ -1,17 +1,14 @@
 """The one place where NLU components are registered, by the names users write in config.yml.
 
 Entries are "module:Class" strings imported on first use, so `bot parse` imports only
-the components its pipeline uses.
+the components its pipeline uses; `bot.shared.registry.lookup` resolves names (also dotted paths
+to a project's own components).
 """
 
 from __future__ import annotations
 
-import difflib
-import importlib
-
 from bot.nlu.component import Component
-from bot.shared.errors import InvalidConfig
-from bot.shared.rasa_unavailable import check_available
+from bot.shared.registry import lookup
 
 COMPONENTS: dict[str, str] = {
     # tokenizers
@@ -44,18 +41,7 @@ COMPONENTS: dict[str, str] = {
 
 
 def component_class(name: str, *, index: int | None = None) -> type[Component]:
-    """The class registered under `name`; an unknown name lists the known ones and the closest."""
-    short = name.rsplit(".", 1)[-1]  # accepts "rasa.nlu.classifiers.diet_classifier.DIETClassifier"
-    target = COMPONENTS.get(short)
-    if target is None:
-        where = f"pipeline step {index + 1}: " if index is not None else ""
-        check_available(name, where)
-        close = difflib.get_close_matches(short, COMPONENTS, n=1)
-        raise InvalidConfig(
-            f"{where}unknown component '{name}'" + (f" — did you mean '{close[0]}'?" if close else ""),
-            hint="use one of: " + ", ".join(sorted(COMPONENTS)),
-        )
-    module_name, class_name = target.split(":")
-    cls: type[Component] = getattr(importlib.import_module(module_name), class_name)
-    cls.name = short
-    return cls
+    """The class registered under `name` (or a project's own, by dotted path); an unknown name lists
+    the known ones and the closest."""
+    where = f"pipeline step {index + 1}: " if index is not None else ""
+    return lookup(name, COMPONENTS, Component, kind="component", where=where)

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
-import importlib
-
 from bot.core.policies.policy import Policy
-from bot.shared.errors import InvalidConfig
-from bot.shared.rasa_unavailable import check_available
+from bot.shared.registry import lookup
 
 POLICIES: dict[str, str] = {
     "RulePolicy": "bot.core.policies.rule_policy:RulePolicy",
@@ -19,15 +15,6 @@ POLICIES: dict[str, str] = {
 
 
 def policy_class(name: str, *, index: int | None = None) -> type[Policy]:
-    short = name.rsplit(".", 1)[-1]
-    target = POLICIES.get(short)
-    if target is None:
-        where = f"policy {index + 1}: " if index is not None else ""
-        check_available(name, where)
-        close = difflib.get_close_matches(short, POLICIES, n=1)
-        raise InvalidConfig(f"{where}unknown policy '{name}'" + (f" — did you mean '{close[0]}'?" if close else ""),
-                            hint="use one of: " + ", ".join(sorted(POLICIES)))
-    module_name, class_name = target.split(":")
-    cls: type[Policy] = getattr(importlib.import_module(module_name), class_name)
-    cls.name = short
-    return cls
+    """The policy registered under `name` (or a project's own, by dotted path)."""
+    where = f"policy {index + 1}: " if index is not None else ""
+    return lookup(name, POLICIES, Policy, kind="policy", where=where)
