@@ -13,20 +13,9 @@ import re
 from typing import Any
 
 from bot.nlu.tokenizers.base import Tokenizer, words_to_tokens
+from bot.nlu.tokenizers.separators import blank_separators
 from bot.shared.errors import InvalidConfig
 from bot.shared.nlu.message import Token
-
-# Characters that become separators. Three cases, tried in order:
-_SEPARATORS = re.compile(
-    # 1. non-word characters (except # @ &) right before whitespace or the end
-    r"[^\w#@&]+(?=\s|$)"
-    # 2. non-word characters (except # @ &) right after whitespace or the start,
-    #    unless a digit follows (keeps "-5" and ".5")
-    r"|(?:\s|^)[^\w#@&]+(?=[^0-9\s])"
-    # 3. inside a word, between two non-digits: everything that is neither a word
-    #    character nor a character URLs, e-mails or codes use
-    r"|(?<=[^0-9\s])[^\w._~:/?#\[\]()@!$&*+,;=-]+(?=[^0-9\s])"
-)
 
 # A word made only of emoji and their joiners/modifiers is not a token.
 _EMOJI_ONLY = re.compile(
@@ -60,7 +49,7 @@ class WhitespaceTokenizer(Tokenizer):
         return super().create(options, index=index, language=language)
 
     def tokenize(self, text: str) -> list[Token]:
-        words = [w for w in _SEPARATORS.sub(" ", text).split() if not _EMOJI_ONLY.match(w)]
+        words = [w for w in blank_separators(text).split() if not _EMOJI_ONLY.match(w)]
         if not words:
             # Only punctuation or emoji (":)"): keep the text as one token, as Rasa does,
             # so that every message has at least one token.
