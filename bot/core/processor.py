@@ -95,8 +95,13 @@ class MessageProcessor:
             if owner.human:
                 await self._save(tracker, stored, seq, owner)  # a person answers; the bot only keeps the record
                 return []
-            await self._extract_slots(tracker, message.input_channel)
-            await self._predict_and_run(tracker, message.input_channel)
+            received = len(tracker.events)
+            try:
+                await self._extract_slots(tracker, message.input_channel)
+                await self._predict_and_run(tracker, message.input_channel)
+            except Exception:
+                await self._save_received(tracker, stored, received, seq)
+                raise
             new_events = tracker.events[stored:]
             written = await self._save(tracker, stored, seq, owner)
         # A person took the conversation over while the bot's turn ran: its replies stay in the
@@ -339,6 +344,14 @@ class MessageProcessor:
             return WrittenTurn(await self.tracker_store.append_events(sender_id, events, expected_seq=seq))
         except ConcurrentAppend:
             return WrittenTurn(await self.tracker_store.append_events(sender_id, events))
+
+    async def _save_received(self, tracker: DialogueStateTracker, stored: int, received: int, seq: int) -> None:
+        """After a turn failed half-way: stores what the customer said (events up to `received`), not the rest."""
+        logger.exception("conversation %s: the turn failed; the user message is kept, the bot's part dropped",
+                         tracker.sender_id)
+        kept = DialogueStateTracker.from_dicts(tracker.sender_id, [e.as_dict() for e in tracker.events[:received]],
+                                               self.domain)
+        await self._save(kept, stored, seq)
 
     @staticmethod
     def _replies(events: Sequence[Event], sender_id: str) -> list[dict[str, Any]]:

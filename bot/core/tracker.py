@@ -111,7 +111,7 @@ class DialogueStateTracker:
         elif isinstance(event, (Restarted, SessionStarted)):
             self._reset()
         elif isinstance(event, FollowupAction):
-            self.followup_action = event.name
+            self.followup_action = event.action_name
         elif isinstance(event, ActiveLoop):
             if event.name:
                 self.active_loop = {"name": event.name, "validate": True, "rejected": False,
