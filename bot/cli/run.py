@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from bot.shared.errors import BotError
+from bot.shared.limits import DEFAULT_MAX_CHARACTERS, DEFAULT_MAX_TOKENS, MessageLimits
 
 __all__ = ["RunSettings", "build_app", "register", "run", "serve"]
 
@@ -40,6 +41,8 @@ class RunSettings:
     workers: int = 1
     graceful_shutdown_timeout: float = 15.0
     credentials: str | None = None  # None: credentials.yml when it exists
+    max_message_characters: int = DEFAULT_MAX_CHARACTERS
+    max_message_tokens: int = DEFAULT_MAX_TOKENS
 
 
 def _load_agent(settings: RunSettings) -> Any:
@@ -71,6 +74,8 @@ def build_app(settings: RunSettings, agent: Any = None) -> Any:
                       enable_api=settings.enable_api, cors=list(settings.cors),
                       log_messages=settings.log_format == "json",
                       graceful_shutdown_timeout=settings.graceful_shutdown_timeout,
+                      message_limits=MessageLimits(settings.max_message_characters or None,
+                                                   settings.max_message_tokens or None),
                       extensions=_extensions(settings))
 
 
@@ -161,6 +166,11 @@ def run(
     credentials: Annotated[Path | None, typer.Option(
         help="Channels file (Rasa's format: rest, socketio, webchat). Default: credentials.yml if present.")]
     = None,
+    max_message_characters: Annotated[int, typer.Option(
+        min=0, help="Longer user messages are refused with 413 before NLU (0: no limit).")] = DEFAULT_MAX_CHARACTERS,
+    max_message_tokens: Annotated[int, typer.Option(
+        min=0, help="User messages with more tokens are refused with 413 before any model (0: no limit).")]
+    = DEFAULT_MAX_TOKENS,
 ) -> None:
     """Serve the assistant over HTTP: the REST channel and, with --enable-api or --auth-token, the API."""
     if log_format not in ("text", "json"):
@@ -170,7 +180,8 @@ def run(
         auth_token=auth_token, enable_api=enable_api,
         cors=tuple(origin for value in cors or [] for origin in value.split(",") if origin.strip()),
         log_format=log_format, workers=workers, graceful_shutdown_timeout=graceful_shutdown_timeout,
-        credentials=str(credentials) if credentials else None)
+        credentials=str(credentials) if credentials else None,
+        max_message_characters=max_message_characters, max_message_tokens=max_message_tokens)
     try:
         serve(settings)
     except BotError as error:

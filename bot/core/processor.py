@@ -7,6 +7,7 @@ through `ownership` (does a person own this conversation?) and `listeners` (who 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections import OrderedDict
@@ -30,6 +31,7 @@ from bot.shared.core.events import (
     UserUttered,
 )
 from bot.shared.errors import BotError, ConcurrentAppend
+from bot.shared.limits import MessageLimits
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +80,7 @@ class MessageProcessor:
         self.listeners = list(listeners)
         self.plugin = plugin
         self.max_number_of_predictions = max_number_of_predictions
+        self.message_limits = MessageLimits()  # characters and tokens a message may have before NLU
         # sender -> (stored seq, tracker as stored): the next message reads only what is newer,
         # usually nothing, instead of reading and replaying the session (see _tracker_for_update).
         self._trackers: OrderedDict[str, tuple[int, DialogueStateTracker]] = OrderedDict()
@@ -136,12 +139,14 @@ class MessageProcessor:
 
     async def parse_message(self, text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         """NLU parse in a worker thread (never on the event loop); '/intent{...}' bypasses NLU."""
+        self.message_limits.check_characters(text)  # before anything reads it: every step below is O(length)
         direct = parse_intent_message(text) if text.startswith("/") else None
         if direct is not None:
             return direct
         if self.nlu is None:
             return {"text": text, "intent": {"name": None, "confidence": 0.0}, "entities": [], "intent_ranking": []}
-        return await asyncio.get_running_loop().run_in_executor(None, self.nlu.parse, text, metadata)
+        return await asyncio.get_running_loop().run_in_executor(
+            None, functools.partial(self.nlu.parse, text, metadata, self.message_limits))
 
     async def fetch_tracker(self, sender_id: str) -> DialogueStateTracker:
         """The conversation from its latest session start (older sessions stay stored, unread)."""

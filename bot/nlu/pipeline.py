@@ -11,7 +11,9 @@ from typing import Any
 
 from bot.nlu.component import Component
 from bot.nlu.registry import component_class
+from bot.nlu.tokenizers.base import Tokenizer
 from bot.shared.errors import InvalidConfig, InvalidModel, at_config_line
+from bot.shared.limits import MessageLimits
 from bot.shared.nlu.constants import (
     ENTITIES,
     INTENT,
@@ -89,13 +91,28 @@ class NLUPipeline:
         for component in self.components:
             component.process(messages)
 
-    def parse(self, text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Parses one text into Rasa's parse JSON (intent, entities, intent_ranking, response_selector)."""
-        return self.parse_many([text], metadata)[0]
+    def parse(self, text: str, metadata: dict[str, Any] | None = None,
+              limits: MessageLimits | None = None) -> dict[str, Any]:
+        """Parses one text into Rasa's parse JSON (intent, entities, intent_ranking, response_selector).
 
-    def parse_many(self, texts: list[str], metadata: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        With `limits`, a text over its characters or (after the tokenizer) tokens raises
+        MessageTooLong before any model runs.
+        """
+        return self.parse_many([text], metadata, limits)[0]
+
+    def parse_many(self, texts: list[str], metadata: dict[str, Any] | None = None,
+                   limits: MessageLimits | None = None) -> list[dict[str, Any]]:
         messages = [Message.from_text(text, **({"metadata": metadata} if metadata else {})) for text in texts]
-        self.process(messages)
+        if limits is None:
+            self.process(messages)
+        else:
+            for text in texts:
+                limits.check_characters(text)
+            for component in self.components:
+                component.process(messages)
+                if isinstance(component, Tokenizer):
+                    for message in messages:
+                        limits.check_tokens(len(message.tokens.get(TEXT) or ()))
         return [parse_result(message) for message in messages]
 
     def persist(self, directory: Path) -> None:

@@ -29,6 +29,7 @@ from sanic.response import HTTPResponse, empty
 from bot.server.errors import JsonErrorHandler
 from bot.server.logging import MessageLogListener
 from bot.server.state import ServerSettings, ServerState, server_state
+from bot.shared.limits import MessageLimits
 
 __all__ = ["create_app"]
 
@@ -62,6 +63,7 @@ def create_app(
     log_messages: bool = False,
     graceful_shutdown_timeout: float = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
     request_max_size: int = DEFAULT_REQUEST_MAX_SIZE,
+    message_limits: MessageLimits | None = None,
     name: str = "bot",
     credentials: Any = None,
     extensions: Sequence[ServerExtension] = (),
@@ -79,7 +81,8 @@ def create_app(
     if agent is None and agent_loader is None:
         raise ValueError("create_app needs an agent or an agent_loader")
     settings = ServerSettings(auth_token=auth_token or None, enable_api=enable_api,
-                              cors=_origins(cors), log_messages=log_messages)
+                              cors=_origins(cors), log_messages=log_messages,
+                              message_limits=message_limits or MessageLimits())
     app = _new_sanic(name)
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = graceful_shutdown_timeout
     app.config.REQUEST_MAX_SIZE = request_max_size
@@ -121,6 +124,7 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
     if state.agent is None and state.agent_loader is not None:
         state.agent = await state.agent_loader()
     processor = state.agent.processor
+    processor.message_limits = state.settings.message_limits
     if state.settings.log_messages and not any(isinstance(x, MessageLogListener) for x in processor.listeners):
         processor.listeners.append(MessageLogListener())
     # Opens the database now (and runs its migrations) so a wrong URL fails the start, not a message.

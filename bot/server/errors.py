@@ -19,6 +19,7 @@ from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, json
 
 from bot.shared.errors import BotError
+from bot.shared.limits import MessageTooLong
 from bot.stores.lock_store import LockError
 
 logger = logging.getLogger(__name__)
@@ -90,6 +91,10 @@ def response_for_exception(exception: BaseException, request: Request | None = N
         message = (exception.message if isinstance(exception, LockError)
                    else "A store the server depends on did not answer.")
         headers["Retry-After"] = "1"
+    elif isinstance(exception, MessageTooLong):
+        status, reason, message = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PayloadTooLarge", exception.message
+        detail = {"parameter": "text", "in": "body", "limit": exception.limit, "unit": exception.unit,
+                  "hint": exception.hint}
     elif isinstance(exception, BotError):
         # A framework error the request caused (unknown action, malformed event, ...).
         status, reason, message, detail = HTTPStatus.BAD_REQUEST, "BadRequest", exception.message, exception.hint

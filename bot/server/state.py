@@ -11,6 +11,7 @@ from sanic import Sanic
 
 from bot.channels.output import OutputChannels
 from bot.server.errors import ApiError
+from bot.shared.limits import MessageLimits
 
 __all__ = ["ServerSettings", "ServerState", "server_state"]
 
@@ -25,6 +26,7 @@ class ServerSettings:
     cors: list[str] = field(default_factory=list)  # allowed origins; "*" allows any
     log_messages: bool = False  # one `message_handled` log line per message
     health_timeout: float = 3.0  # seconds a store gets to answer the health check
+    message_limits: MessageLimits = field(default_factory=MessageLimits)  # before NLU; over it: 413
 
     @property
     def api_enabled(self) -> bool:
