@@ -28,6 +28,7 @@ from sanic.response import HTTPResponse, empty
 
 from bot.server.errors import JsonErrorHandler
 from bot.server.logging import MessageLogListener
+from bot.server.outages import dependency_failure
 from bot.server.state import ServerSettings, ServerState, server_state
 from bot.shared.limits import MessageLimits
 
@@ -101,6 +102,7 @@ def create_app(
     if settings.cors:
         _install_cors(app, settings.cors)
 
+    app.register_middleware(_note_success, "response")
     app.register_listener(_start, "before_server_start")
     app.register_listener(_stop, "after_server_stop")
     return app
@@ -128,7 +130,13 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
     if state.settings.log_messages and not any(isinstance(x, MessageLogListener) for x in processor.listeners):
         processor.listeners.append(MessageLogListener())
     # Opens the database now (and runs its migrations) so a wrong URL fails the start, not a message.
-    await processor.tracker_store.count_conversations()
+    try:
+        await processor.tracker_store.count_conversations()
+    except Exception as error:
+        if (dependency := dependency_failure(error)) is not None:
+            state.outages.failed(dependency, error, "start-up")
+        raise
+    await _check_lock_store(state, processor.lock_store)
     for extension in app.ctx.extensions:
         await extension.start(app, state.agent)
     try:
@@ -140,6 +148,26 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
     gc.collect()
     gc.freeze()
     state.started_at = time.time()
+
+
+async def _check_lock_store(state: ServerState, lock_store: Any) -> None:
+    """Says at start-up when the lock store does not answer; the server still starts and answers 503
+    until it does (Redis restarting must not keep the bot down after it is back)."""
+    try:
+        async with lock_store.lock("__startup_check__", wait_timeout=5.0, lock_lifetime=5.0):
+            pass
+    except Exception as error:
+        dependency = dependency_failure(error)
+        if dependency is None:
+            raise
+        state.outages.failed(dependency, error, "start-up")
+
+
+async def _note_success(request: Request, response: HTTPResponse) -> None:
+    """A message or API call that worked shows the stores answer again (ends a logged outage)."""
+    route = getattr(request, "route", None)
+    if response.status < 400 and route is not None and (".api." in route.name or ".rest_webhook." in route.name):
+        server_state(request.app).outages.succeeded()
 
 
 async def _stop(app: Sanic, _loop: Any = None) -> None:

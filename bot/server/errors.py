@@ -18,6 +18,7 @@ from sanic.exceptions import RequestCancelled, SanicException
 from sanic.handlers import ErrorHandler
 from sanic.response import HTTPResponse, json
 
+from bot.server.outages import RETRY_AFTER_SECONDS, OutageLog, dependency_failure
 from bot.shared.errors import BotError
 from bot.shared.limits import MessageTooLong
 from bot.stores.lock_store import LockError
@@ -84,13 +85,19 @@ def response_for_exception(exception: BaseException, request: Request | None = N
         if status >= 500:
             logger.error("server error on %s: %s", _where(request), exception)
             message = "An unexpected error occurred."
-    elif isinstance(exception, LockError | ConnectionError | TimeoutError):
-        # The conversation stayed busy too long, or a store did not answer: try again later.
+    elif isinstance(exception, LockError):
+        # The conversation stayed busy too long: try again later.
         logger.warning("service unavailable on %s: %s", _where(request), exception)
-        status, reason, detail = HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable", None
-        message = (exception.message if isinstance(exception, LockError)
-                   else "A store the server depends on did not answer.")
+        status, reason, message, detail = HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable", exception.message, None
         headers["Retry-After"] = "1"
+    elif (dependency := dependency_failure(exception)) is not None:
+        # A store did not answer: the server's problem. Logged once per outage; the caller learns
+        # which kind of store, never its address.
+        _outage_log(request).failed(dependency, exception, _where(request))
+        status, reason = HTTPStatus.SERVICE_UNAVAILABLE, "ServiceUnavailable"
+        message = f"The server cannot reach {dependency} right now; try again later."
+        detail = {"dependency": dependency, "retry_after_seconds": RETRY_AFTER_SECONDS}
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     elif isinstance(exception, MessageTooLong):
         status, reason, message = HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "PayloadTooLarge", exception.message
         detail = {"parameter": "text", "in": "body", "limit": exception.limit, "unit": exception.unit,
@@ -105,6 +112,14 @@ def response_for_exception(exception: BaseException, request: Request | None = N
         status, reason, message, detail = (HTTPStatus.INTERNAL_SERVER_ERROR, "ServerError",
                                            "An unexpected error occurred.", None)
     return json(error_body(status, reason, message, detail), status=int(status), headers=headers)
+
+
+_PROCESS_OUTAGES = OutageLog()  # for failures outside a request of an app made by create_app
+
+
+def _outage_log(request: Request | None) -> OutageLog:
+    state = getattr(getattr(getattr(request, "app", None), "ctx", None), "bot", None) if request is not None else None
+    return getattr(state, "outages", None) or _PROCESS_OUTAGES
 
 
 def _where(request: Request | None) -> str:

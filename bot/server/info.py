@@ -7,6 +7,7 @@ Rasa leaves `/` and `/version` open; `/health` is ours, for load balancers and o
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from typing import Any
 
@@ -15,9 +16,12 @@ from sanic.response import HTTPResponse, json, text
 
 import bot
 from bot.server.openapi import openapi_document
+from bot.server.outages import OutageLog, dependency_failure
 from bot.server.state import server_state
 
 __all__ = ["MINIMUM_COMPATIBLE_VERSION", "info_blueprint"]
+
+logger = logging.getLogger(__name__)
 
 # The oldest framework version whose model archives this version loads.
 MINIMUM_COMPATIBLE_VERSION = "0.1.0"
@@ -49,8 +53,9 @@ def info_blueprint() -> Blueprint:
         if agent is not None:
             processor = agent.processor
             timeout = state.settings.health_timeout
-            checks["tracker_store"] = await _check(processor.tracker_store.count_conversations(), timeout)
-            checks["lock_store"] = await _check(_take_lock(processor.lock_store, timeout), timeout)
+            checks["tracker_store"] = await _check(processor.tracker_store.count_conversations(), timeout,
+                                                   state.outages)
+            checks["lock_store"] = await _check(_take_lock(processor.lock_store, timeout), timeout, state.outages)
         healthy = all(check["status"] == "ok" for check in checks.values())
         uptime = None if state.started_at is None else round(time.time() - state.started_at, 1)
         return json({"status": "ok" if healthy else "failed", "checks": checks, "uptime_seconds": uptime},
@@ -70,12 +75,18 @@ async def _take_lock(lock_store: Any, timeout: float) -> None:
         pass
 
 
-async def _check(awaitable: Any, timeout: float) -> dict[str, Any]:
+async def _check(awaitable: Any, timeout: float, outages: OutageLog) -> dict[str, Any]:
     started = time.perf_counter()
     try:
         await asyncio.wait_for(awaitable, timeout)
     except TimeoutError:
         return {"status": "failed", "detail": f"no answer within {timeout:g} s"}
     except Exception as error:  # the point of a health check: report any failure, never raise it
-        return {"status": "failed", "detail": f"{type(error).__name__}: {error}"}
+        # The error text may hold SQL, hosts or passwords: it goes to the log, the caller gets its kind.
+        dependency = dependency_failure(error)
+        if dependency is not None:
+            outages.failed(dependency, error, "GET /health")
+            return {"status": "failed", "detail": "unreachable"}
+        logger.warning("health check failed", exc_info=error)
+        return {"status": "failed", "detail": f"failed ({type(error).__name__}); see the server log"}
     return {"status": "ok", "latency_ms": round((time.perf_counter() - started) * 1000, 1)}

@@ -11,6 +11,7 @@ from sanic import Sanic
 
 from bot.channels.output import OutputChannels
 from bot.server.errors import ApiError
+from bot.server.outages import OutageLog
 from bot.shared.limits import MessageLimits
 
 __all__ = ["ServerSettings", "ServerState", "server_state"]
@@ -44,6 +45,7 @@ class ServerState:
     # Filled by each channel blueprint that can reach a customer outside a request (web chat,
     # socket.io); the human side pushes agent messages through it (see bot/channels/output.py).
     outputs: OutputChannels = field(default_factory=OutputChannels)
+    outages: OutageLog = field(default_factory=OutageLog)  # stores that stopped answering (logged once)
 
     def require_agent(self) -> Any:
         """The loaded agent, or a 503 while there is none (still starting or failed to load)."""

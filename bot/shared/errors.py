@@ -58,6 +58,18 @@ class MissingDependency(BotError):
     """A configured component needs something that is not installed or reachable."""
 
 
+class DependencyUnavailable(MissingDependency):
+    """A configured store or service did not answer (an outage, not a configuration mistake).
+
+    `dependency` names it for anyone ("the lock store (Redis)"); `message` may hold its internal
+    address and is for the server's log only, never for an anonymous caller.
+    """
+
+    def __init__(self, dependency: str, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.dependency = dependency
+
+
 class ModelNotFound(BotError):
     """No trained model archive where one was expected."""
 

@@ -22,7 +22,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from bot.shared.errors import InvalidEndpoints, MissingDependency
+from bot.shared.errors import DependencyUnavailable, InvalidEndpoints
 from bot.stores.lock_store import (
     DEFAULT_KEY_PREFIX,
     DEFAULT_LOCK_LIFETIME,
@@ -192,8 +192,8 @@ class RedisLockStore:
             result = await script(keys=keys, args=args)
             return [int(value) for value in result] if isinstance(result, list) else int(result)
         except (RedisError, OSError) as error:
-            raise MissingDependency(
-                f"The Redis lock store cannot reach Redis: {error}",
+            raise DependencyUnavailable(
+                "the lock store (Redis)", f"The Redis lock store cannot reach Redis: {error}",
                 hint="Check that Redis runs and endpoints.yml's lock_store url/port/password are right.",
             ) from error
 
