@@ -16,6 +16,8 @@ from sanic.response import HTTPResponse, json
 from bot.server.auth import check_token
 from bot.server.errors import ApiError, bad_request, json_body
 from bot.server.logging import message_log
+from bot.server.requests import EventBody, ExecuteBody, MessageBody, ParseBody, TriggerIntentBody, validated
+from bot.server.requests import conversation_id as decoded_id
 from bot.server.state import server_state
 
 __all__ = ["api_blueprint", "include_events_parameter"]
@@ -51,17 +53,6 @@ def _object_body(request: Request) -> Mapping[str, Any]:
     return body
 
 
-def _string_field(body: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
-    value = body.get(name)
-    if value is None or value == "":
-        if required:
-            raise bad_request(f"The field '{name}' is missing.", name)
-        return None
-    if not isinstance(value, str):
-        raise bad_request(f"The field '{name}' must be a string.", name)
-    return value
-
-
 def api_blueprint() -> Blueprint:
     """A fresh "api" blueprint (Sanic binds a blueprint to one app)."""
     blueprint = Blueprint("api")
@@ -93,24 +84,17 @@ def api_blueprint() -> Blueprint:
     @blueprint.post("/model/parse")
     async def parse(request: Request) -> HTTPResponse:
         """NLU parse of `{"text", "message_id"?}`."""
-        body = _object_body(request)
-        text = _string_field(body, "text", required=False)
-        if text is None:
-            if body.get("text") is None:
-                raise bad_request("The field 'text' is missing.", "text")
-            text = ""
-        message_id = body.get("message_id")
-        if message_id is not None and not isinstance(message_id, str):
-            raise bad_request("The field 'message_id' must be a string.", "message_id")
+        body = validated(ParseBody, _object_body(request))
         processor = server_state(request.app).require_agent().processor
-        result = dict(await processor.parse_message(text))
-        if message_id is not None:
-            result["message_id"] = message_id
+        result = dict(await processor.parse_message(body.text))
+        if body.message_id is not None:
+            result["message_id"] = body.message_id
         return json(result)
 
     @blueprint.get("/conversations/<conversation_id:path>/tracker")
     async def tracker(request: Request, conversation_id: str) -> HTTPResponse:
         """The conversation's tracker (latest session); an unknown conversation is an empty one."""
+        conversation_id = decoded_id(conversation_id)
         include = include_events_parameter(request)
         until = _float_parameter(request, "until")
         processor = server_state(request.app).require_agent().processor
@@ -125,6 +109,7 @@ def api_blueprint() -> Blueprint:
     @blueprint.post("/conversations/<conversation_id:path>/tracker/events")
     async def append_events(request: Request, conversation_id: str) -> HTTPResponse:
         """Appends one event object or a list of them; returns the tracker."""
+        conversation_id = decoded_id(conversation_id)
         include = include_events_parameter(request)
         events = _events_from_body(json_body(request))
         tracker = await server_state(request.app).require_agent().processor.append_events(conversation_id, events)
@@ -133,31 +118,30 @@ def api_blueprint() -> Blueprint:
     @blueprint.post("/conversations/<conversation_id:path>/messages")
     async def add_message(request: Request, conversation_id: str) -> HTTPResponse:
         """Stores a user message without running actions (use /predict or /execute next)."""
+        conversation_id = decoded_id(conversation_id)
         include = include_events_parameter(request)
-        body = _object_body(request)
-        text = _string_field(body, "text")
-        sender = _string_field(body, "sender")
-        if sender != "user":
-            raise bad_request(f"Only user messages can be added, not messages of sender '{sender}'.", "sender")
-        parse_data = body.get("parse_data")
-        if parse_data is not None and not isinstance(parse_data, Mapping):
-            raise bad_request("The field 'parse_data' must be an object.", "parse_data")
+        raw = _object_body(request)
+        if raw.get("sender") not in (None, "user"):
+            raise bad_request(f"Only user messages can be added, not messages of sender '{raw['sender']}'.",
+                              "sender")
+        body = validated(MessageBody, raw)
         from bot.core.messages import UserMessage
 
-        message = UserMessage(text, conversation_id, _API_CHANNEL,
-                              parse_data=_complete_parse_data(parse_data, text) if parse_data else None)
-        tracker = await server_state(request.app).require_agent().processor.log_message(message)
+        processor = server_state(request.app).require_agent().processor
+        processor.message_limits.check_characters(body.text)  # also when parse_data skips NLU
+        parse_data = raw.get("parse_data")
+        message = UserMessage(body.text, conversation_id, _API_CHANNEL,
+                              parse_data=_complete_parse_data(parse_data, body.text) if parse_data else None)
+        tracker = await processor.log_message(message)
         return json(tracker.current_state(include))
 
     @blueprint.post("/conversations/<conversation_id:path>/trigger_intent")
     async def trigger_intent(request: Request, conversation_id: str) -> HTTPResponse:
         """Acts as if the user sent intent `name` with `entities`; returns tracker and bot messages."""
+        conversation_id = decoded_id(conversation_id)
         include = include_events_parameter(request)
-        body = _object_body(request)
-        intent = _string_field(body, "name")
-        entities = body.get("entities")
-        if entities is not None and not isinstance(entities, Mapping):
-            raise bad_request("The field 'entities' must be an object of entity name to value.", "entities")
+        body = validated(TriggerIntentBody, _object_body(request))
+        intent, entities = body.name, body.entities
         state = server_state(request.app)
         processor = state.require_agent().processor
         if intent not in processor.domain.intents:
@@ -171,13 +155,10 @@ def api_blueprint() -> Blueprint:
     @blueprint.post("/conversations/<conversation_id:path>/execute")
     async def execute(request: Request, conversation_id: str) -> HTTPResponse:
         """Runs action `name`, then lets the policies continue; returns tracker and bot messages."""
+        conversation_id = decoded_id(conversation_id)
         include = include_events_parameter(request)
-        body = _object_body(request)
-        action = _string_field(body, "name")
-        policy = _string_field(body, "policy", required=False)
-        confidence = body.get("confidence")
-        if confidence is not None and (isinstance(confidence, bool) or not isinstance(confidence, int | float)):
-            raise bad_request("The field 'confidence' must be a number.", "confidence")
+        body = validated(ExecuteBody, _object_body(request))
+        action, policy, confidence = body.name, body.policy or None, body.confidence
         processor = server_state(request.app).require_agent().processor
         if action not in processor.domain.action_names_or_texts:
             raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"The action '{action}' is not in the domain.",
@@ -192,6 +173,7 @@ def api_blueprint() -> Blueprint:
     @blueprint.post("/conversations/<conversation_id:path>/predict")
     async def predict(request: Request, conversation_id: str) -> HTTPResponse:
         """What the policies would do next (scores of every action), without doing it."""
+        conversation_id = decoded_id(conversation_id)
         processor = server_state(request.app).require_agent().processor
         await _require_conversation(processor, conversation_id)
         result = await processor.predict_next(conversation_id)
@@ -231,6 +213,7 @@ def _events_from_body(body: Any) -> list[Any]:
         where = "body" if not isinstance(body, list) else f"body[{index}]"
         if not isinstance(item, Mapping):
             raise bad_request('An event must be an object with an "event" key.', where)
+        validated(EventBody, item, prefix=f"{where}.")
         try:
             events.append(Event.from_dict(dict(item)))
         except InvalidEvent as error:

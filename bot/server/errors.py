@@ -25,7 +25,8 @@ from bot.stores.lock_store import LockError
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["ApiError", "JsonErrorHandler", "bad_request", "error_body", "json_body", "response_for_exception"]
+__all__ = ["ApiError", "JsonErrorHandler", "bad_request", "error_body", "json_body", "response_for_exception",
+           "unstorable"]
 
 
 class ApiError(BotError):
@@ -131,6 +132,33 @@ def json_body(request: Request) -> Any:
     if not request.body:
         raise bad_request("The request body is empty; it must be JSON.", "body")
     try:
-        return jsonlib.loads(request.body)
+        body = jsonlib.loads(request.body, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as error:  # UnicodeDecodeError is a ValueError
         raise bad_request(f"The request body is not valid JSON: {error}.", "body") from None
+    _check_strings(body, "")
+    return body
+
+
+def _refuse_constant(name: str) -> Any:
+    # Python's json reads NaN and Infinity, which JSON does not have: stored, they came back as invalid JSON.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def unstorable(text: str) -> bool:
+    """Whether `text` holds what no store keeps: NUL (PostgreSQL refuses it) or an unpaired surrogate."""
+    return "\x00" in text or any("\ud800" <= char <= "\udfff" for char in text)
+
+
+def _check_strings(value: Any, path: str) -> None:
+    """A 400 naming the first string (or key) in a decoded body that no store can keep."""
+    if isinstance(value, str):
+        if unstorable(value):
+            raise bad_request(f"The field '{path or 'body'}' holds a NUL character or an unpaired UTF-16 "
+                              "surrogate, which cannot be stored.", path or "body")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_strings(key, path or "body")
+            _check_strings(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_strings(item, f"{path}[{index}]" if path else f"body[{index}]")

@@ -1,4 +1,7 @@
-"""The OpenAPI 3 document of the server, written by hand (served at `GET /openapi.json`).
+"""The OpenAPI 3.1 document of the server (served at `GET /openapi.json`).
+
+Request bodies come from the pydantic models that validate them (bot/server/requests.py), so the
+document and the server's 400s cannot disagree; paths and response shapes are written here.
 
 Shapes follow Rasa's HTTP API specification so clients generated from either work with both.
 A test checks that every route the app registers is listed here, and nothing else.
@@ -9,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import bot
+from bot.server.requests import request_schemas
 
 __all__ = ["OPEN_PATHS", "openapi_document"]
 
@@ -71,33 +75,24 @@ _API_PATHS = {
     "/status": {"get": _op("The loaded model", _json(_ref("Status")), tag="Server", errors=(401, 503))},
     "/domain": {"get": _op("The loaded domain", _json({"type": "object"}), tag="Domain", errors=(401, 503))},
     "/model/parse": {"post": _op("Parse a message with the NLU model", _json(_ref("ParseResult")),
-                                 tag="Model", body=_body({"type": "object", "required": ["text"], "properties": {
-                                     "text": {"type": "string"}, "message_id": {"type": "string"}}}),
-                                 errors=(400, 401, 503))},
+                                 tag="Model", body=_body(_ref("ParseBody")), errors=(400, 401, 413, 503))},
     "/conversations/{conversation_id}/tracker": {"get": _op(
         "A conversation's tracker (empty for an unknown conversation)", _TRACKER, tag="Tracker",
         params=[_CONVERSATION_ID, _INCLUDE_EVENTS, _UNTIL], errors=(400, 401, 503))},
     "/conversations/{conversation_id}/tracker/events": {"post": _op(
         "Append events to a conversation", _TRACKER, tag="Tracker", params=[_CONVERSATION_ID, _INCLUDE_EVENTS],
-        body=_body({"oneOf": [_ref("Event"), {"type": "array", "items": _ref("Event")}]}),
+        body=_body({"oneOf": [_ref("EventBody"), {"type": "array", "minItems": 1, "items": _ref("EventBody")}]}),
         errors=(400, 401, 503))},
     "/conversations/{conversation_id}/messages": {"post": _op(
         "Add a user message without running actions", _TRACKER, tag="Tracker",
-        params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body(_ref("Message")), errors=(400, 401, 503))},
+        params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body(_ref("MessageBody")), errors=(400, 401, 413, 503))},
     "/conversations/{conversation_id}/trigger_intent": {"post": _op(
         "Inject an intent as if the user sent it", _TRACKER_AND_MESSAGES, tag="Tracker",
-        params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body({"type": "object", "required": ["name"],
-                                                               "properties": {"name": {"type": "string"},
-                                                                              "entities": {"type": "object"}}}),
+        params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body(_ref("TriggerIntentBody")),
         errors=(400, 401, 404, 503))},
     "/conversations/{conversation_id}/execute": {"post": _op(
         "Run an action, then continue predicting", _TRACKER_AND_MESSAGES, tag="Tracker",
-        params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body({"type": "object", "required": ["name"],
-                                                               "properties": {
-                                                                   "name": {"type": "string"},
-                                                                   "policy": {"type": "string", "nullable": True},
-                                                                   "confidence": {"type": "number",
-                                                                                  "nullable": True}}}),
+        params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body(_ref("ExecuteBody")),
         errors=(400, 401, 404, 503))},
     "/conversations/{conversation_id}/predict": {"post": _op(
         "Scores of every action for the next step (nothing is run)", _json(_ref("PredictResult")),
@@ -117,25 +112,15 @@ _SCHEMAS: dict[str, Any] = {
         "buttons": {"type": "array", "items": {"type": "object", "properties": {
             "title": {"type": "string"}, "payload": {"type": "string"}}}},
         "attachment": {}, "custom": {}, "elements": {"type": "array"}, "quick_replies": {"type": "array"}}},
-    "Intent": {"type": "object", "properties": {"name": {"type": "string", "nullable": True},
-                                                "confidence": {"type": "number"}}},
-    "Entity": {"type": "object", "properties": {
-        "start": {"type": "integer"}, "end": {"type": "integer"}, "value": {}, "entity": {"type": "string"},
-        "confidence": {"type": "number"}}},
     "ParseResult": {"type": "object", "required": ["text"], "properties": {
         "text": {"type": "string"}, "intent": _ref("Intent"),
         "intent_ranking": {"type": "array", "items": _ref("Intent")},
         "entities": {"type": "array", "items": _ref("Entity")}}},
-    "Message": {"type": "object", "required": ["text", "sender"], "properties": {
-        "text": {"type": "string"}, "sender": {"type": "string", "enum": ["user"]},
-        "parse_data": _ref("ParseResult")}},
-    "Event": {"type": "object", "required": ["event"], "properties": {
-        "event": {"type": "string"}, "timestamp": {"type": "number"}}, "additionalProperties": True},
     "Tracker": {"type": "object", "properties": {
         "sender_id": {"type": "string"}, "slots": {"type": "object"}, "latest_message": {"type": "object"},
         "latest_event_time": {"type": "number", "nullable": True},
         "followup_action": {"type": "string", "nullable": True}, "paused": {"type": "boolean"},
-        "events": {"type": "array", "nullable": True, "items": _ref("Event")},
+        "events": {"type": "array", "nullable": True, "items": _ref("EventBody")},
         "latest_input_channel": {"type": "string", "nullable": True}, "active_loop": {"type": "object"},
         "latest_action": {"type": "object", "nullable": True},
         "latest_action_name": {"type": "string", "nullable": True}}},
@@ -153,6 +138,18 @@ _SCHEMAS: dict[str, Any] = {
 }
 
 
+def _nullable_as_type(node: Any) -> Any:
+    """OpenAPI 3.0's `nullable: true` as 3.1 writes it: `type: [..., "null"]`."""
+    if isinstance(node, dict):
+        node = {key: _nullable_as_type(value) for key, value in node.items()}
+        if node.pop("nullable", False) and "type" in node:
+            node["type"] = [node["type"], "null"]
+        return node
+    if isinstance(node, list):
+        return [_nullable_as_type(value) for value in node]
+    return node
+
+
 def openapi_document(*, api_enabled: bool = True, token: bool = False) -> dict[str, Any]:
     """The document for a server with or without the API routes (and with or without a token)."""
     paths: dict[str, Any] = {**OPEN_PATHS}
@@ -163,12 +160,12 @@ def openapi_document(*, api_enabled: bool = True, token: bool = False) -> dict[s
                               for method, op in operations.items()}
             paths[path] = operations
     return {
-        "openapi": "3.0.3",
+        "openapi": "3.1.0",  # its schemas are JSON Schema 2020-12, as pydantic writes them
         "info": {"title": "bot server", "version": bot.__version__,
                  "description": "Rasa-compatible HTTP API and REST channel."},
         "paths": paths,
         "components": {
-            "schemas": _SCHEMAS,
+            "schemas": _nullable_as_type({**_SCHEMAS, **request_schemas()}),
             "responses": {"Error": _json(_ref("Error"), "Error")},
             "securitySchemes": {
                 "TokenQuery": {"type": "apiKey", "in": "query", "name": "token"},
