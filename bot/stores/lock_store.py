@@ -6,6 +6,11 @@
 Waiters draw tickets and are served first come, first served. A holder keeps the lock at most
 `lock_lifetime` seconds; after that the next ticket is served, so a crashed or stuck process
 cannot block a conversation forever. A waiter gives up with `LockError` after `wait_timeout`.
+
+The lifetime is what a conversation of a process that died (kill -9) waits on the survivors, so it
+is configurable: endpoints.yml `lock_store: {lock_lifetime: 20}` or, as in Rasa, the environment
+variable TICKET_LOCK_LIFETIME; it must exceed the longest turn (custom actions included). A wait
+longer than `long_wait` seconds (default 5) is logged, so such stalls are not silent.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -24,6 +30,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_LOCK_LIFETIME = 60.0
 DEFAULT_WAIT_TIMEOUT = 60.0
+DEFAULT_LONG_WAIT = 5.0  # seconds of waiting for a lock that are logged
+LIFETIME_VARIABLE = "TICKET_LOCK_LIFETIME"  # Rasa's name for the same setting
 DEFAULT_KEY_PREFIX = "lock:"
 
 
@@ -50,9 +58,11 @@ class LockStore(Protocol):
         conversation_id: str,
         *,
         wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
-        lock_lifetime: float = DEFAULT_LOCK_LIFETIME,
+        lock_lifetime: float | None = None,
     ) -> AbstractAsyncContextManager[TicketLock]:
-        """Waits for the conversation's lock (LockError after `wait_timeout` s); holds it until exit."""
+        """Waits for the conversation's lock (LockError after `wait_timeout` s); holds it until exit.
+
+        `lock_lifetime` None: the store's configured lifetime."""
         ...
 
     async def close(self) -> None:
@@ -74,8 +84,10 @@ class _Queue:
 class InMemoryLockStore:
     """Locks for a single process (asyncio); use `RedisLockStore` when several processes serve."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, lock_lifetime: float | None = None, long_wait: float = DEFAULT_LONG_WAIT) -> None:
         self._queues: dict[str, _Queue] = {}
+        self.lock_lifetime = lock_lifetime if lock_lifetime is not None else configured_lock_lifetime()
+        self.long_wait = long_wait
 
     @contextlib.asynccontextmanager
     async def lock(
@@ -83,10 +95,12 @@ class InMemoryLockStore:
         conversation_id: str,
         *,
         wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
-        lock_lifetime: float = DEFAULT_LOCK_LIFETIME,
+        lock_lifetime: float | None = None,
     ) -> AsyncIterator[TicketLock]:
         """See `LockStore.lock`."""
+        lock_lifetime = self.lock_lifetime if lock_lifetime is None else lock_lifetime
         loop = asyncio.get_running_loop()
+        asked_at = loop.time()
         queue = self._queues.setdefault(conversation_id, _Queue())
         ticket = queue.next_ticket
         queue.next_ticket += 1
@@ -118,6 +132,7 @@ class InMemoryLockStore:
                 queue.waiting.remove(ticket)
                 self._after_change(conversation_id, queue)
                 raise
+        note_wait(conversation_id, loop.time() - asked_at, self.long_wait, lock_lifetime)
         try:
             yield TicketLock(conversation_id, ticket, lock_lifetime, acquired_at=loop.time())
         finally:
@@ -137,6 +152,41 @@ class InMemoryLockStore:
         """Nothing to release."""
 
 
+def configured_lock_lifetime(config: Mapping[str, Any] | None = None, location: str | None = None) -> float:
+    """endpoints.yml's `lock_lifetime`, else TICKET_LOCK_LIFETIME, else 60 s."""
+    raw: Any = (config or {}).get("lock_lifetime")
+    source = "lock_store: lock_lifetime"
+    if raw is None:
+        raw, source = os.environ.get(LIFETIME_VARIABLE), LIFETIME_VARIABLE
+    if raw is None or raw == "":
+        return DEFAULT_LOCK_LIFETIME
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise InvalidEndpoints(f"{source} must be a positive number of seconds, not '{raw}'.", location=location,
+                               hint="e.g. 20: longer than your slowest turn, short enough to wait after a crash")
+    return value
+
+
+def _long_wait(config: Mapping[str, Any], location: str | None) -> float:
+    raw = config.get("lock_wait_warning", DEFAULT_LONG_WAIT)
+    try:
+        return float(raw)
+    except (TypeError, ValueError):
+        raise InvalidEndpoints(f"lock_store: lock_wait_warning must be a number of seconds, not '{raw}'.",
+                               location=location) from None
+
+
+def note_wait(conversation_id: str, waited: float, long_wait: float, lock_lifetime: float) -> None:
+    """Logs a wait for a lock longer than `long_wait` seconds: usually a holder that died or a slow turn."""
+    if waited >= long_wait:
+        logger.warning("Conversation '%s' waited %.1f s for its lock (lock lifetime %g s): a process holding it "
+                       "may have died, or a turn is slow. Lower lock_store: lock_lifetime (TICKET_LOCK_LIFETIME) "
+                       "to recover sooner from crashes.", conversation_id, waited, lock_lifetime)
+
+
 def _timeout(conversation_id: str, wait_timeout: float) -> LockError:
     return LockError(
         f"Conversation '{conversation_id}' stayed locked for {wait_timeout:g} s.",
@@ -154,7 +204,8 @@ def create_lock_store(endpoint_config: Mapping[str, Any] | Any | None, *, locati
     config, location = endpoint_section(endpoint_config, location)
     store_type = str(config.get("type") or "in_memory").strip().lower()
     if store_type in ("in_memory", "inmemory", "memory"):
-        return InMemoryLockStore()
+        return InMemoryLockStore(lock_lifetime=configured_lock_lifetime(config, location),
+                                 long_wait=_long_wait(config, location))
     if store_type == "redis":
         from bot.stores.redis_lock_store import RedisLockStore
 

@@ -25,10 +25,13 @@ from redis.exceptions import RedisError
 from bot.shared.errors import DependencyUnavailable, InvalidEndpoints
 from bot.stores.lock_store import (
     DEFAULT_KEY_PREFIX,
-    DEFAULT_LOCK_LIFETIME,
+    DEFAULT_LONG_WAIT,
     DEFAULT_WAIT_TIMEOUT,
     TicketLock,
+    _long_wait,
     _timeout,
+    configured_lock_lifetime,
+    note_wait,
 )
 
 logger = logging.getLogger(__name__)
@@ -96,10 +99,13 @@ class RedisLockStore:
     """Ticket locks in Redis (see the module docstring); safe across processes and machines."""
 
     def __init__(
-        self, client: aioredis.Redis, *, key_prefix: str = DEFAULT_KEY_PREFIX, waiter_heartbeat: float = WAITER_HEARTBEAT
+        self, client: aioredis.Redis, *, key_prefix: str = DEFAULT_KEY_PREFIX, waiter_heartbeat: float = WAITER_HEARTBEAT,
+        lock_lifetime: float | None = None, long_wait: float = DEFAULT_LONG_WAIT,
     ) -> None:
         """`waiter_heartbeat`: how long a waiter that stopped polling keeps its place in line."""
         self.redis = client
+        self.lock_lifetime = lock_lifetime if lock_lifetime is not None else configured_lock_lifetime()
+        self.long_wait = long_wait
         self.waiter_heartbeat = waiter_heartbeat
         self.key_prefix = key_prefix if key_prefix.endswith(":") else f"{key_prefix}:"
         self._enter = client.register_script(_ENTER)
@@ -123,8 +129,10 @@ class RedisLockStore:
         key_prefix = f"{prefix}:{DEFAULT_KEY_PREFIX}" if prefix else DEFAULT_KEY_PREFIX
         url = str(config.get("url") or config.get("host") or "localhost")
         timeout = float(config.get("socket_timeout") or 10)
+        lifetimes = {"lock_lifetime": configured_lock_lifetime(config, location),
+                     "long_wait": _long_wait(config, location)}
         if "://" in url:
-            return cls(aioredis.Redis.from_url(url, socket_timeout=timeout), key_prefix=key_prefix)
+            return cls(aioredis.Redis.from_url(url, socket_timeout=timeout), key_prefix=key_prefix, **lifetimes)
         try:
             client = aioredis.Redis(
                 host=url,
@@ -137,7 +145,7 @@ class RedisLockStore:
             )
         except (TypeError, ValueError) as error:
             raise InvalidEndpoints(f"lock_store: {error}.", location=location) from error
-        return cls(client, key_prefix=key_prefix)
+        return cls(client, key_prefix=key_prefix, **lifetimes)
 
     def _keys(self, conversation_id: str) -> list[str]:
         base = f"{self.key_prefix}{{{conversation_id}}}"
@@ -149,14 +157,16 @@ class RedisLockStore:
         conversation_id: str,
         *,
         wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
-        lock_lifetime: float = DEFAULT_LOCK_LIFETIME,
+        lock_lifetime: float | None = None,
     ) -> AsyncIterator[TicketLock]:
         """See `LockStore.lock`."""
+        lock_lifetime = self.lock_lifetime if lock_lifetime is None else lock_lifetime
         keys = self._keys(conversation_id)
         lifetime_ms = max(1, int(lock_lifetime * 1000))
         waiter_ms = max(1, int(min(self.waiter_heartbeat, lock_lifetime) * 1000))
         key_ttl_ms = int((max(lock_lifetime, wait_timeout) + 60) * 1000)
-        give_up_at = time.monotonic() + wait_timeout
+        asked_at = time.monotonic()
+        give_up_at = asked_at + wait_timeout
         ticket, state = await self._call(self._enter, keys, [waiter_ms, lifetime_ms, key_ttl_ms])
         try:
             pause = _POLL_FIRST
@@ -176,6 +186,7 @@ class RedisLockStore:
             with contextlib.suppress(RedisError, OSError):
                 await asyncio.shield(self._call(self._release, keys, [ticket, key_ttl_ms]))
             raise
+        note_wait(conversation_id, time.monotonic() - asked_at, self.long_wait, lock_lifetime)
         try:
             yield TicketLock(conversation_id, ticket, lock_lifetime, acquired_at=time.time())
         finally:
