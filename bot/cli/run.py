@@ -43,6 +43,8 @@ class RunSettings:
     credentials: str | None = None  # None: credentials.yml when it exists
     max_message_characters: int = DEFAULT_MAX_CHARACTERS
     max_message_tokens: int = DEFAULT_MAX_TOKENS
+    jwt_secret: str | None = None
+    jwt_method: str = "HS256"
 
 
 def _load_agent(settings: RunSettings) -> Any:
@@ -76,6 +78,7 @@ def build_app(settings: RunSettings, agent: Any = None) -> Any:
                       graceful_shutdown_timeout=settings.graceful_shutdown_timeout,
                       message_limits=MessageLimits(settings.max_message_characters or None,
                                                    settings.max_message_tokens or None),
+                      jwt_secret=settings.jwt_secret, jwt_method=settings.jwt_method,
                       extensions=_extensions(settings))
 
 
@@ -120,7 +123,7 @@ def serve(settings: RunSettings) -> None:
 
 
 def _warn_about_exposure(settings: RunSettings) -> None:
-    if not (settings.enable_api and not settings.auth_token):
+    if not (settings.enable_api and not settings.auth_token and not settings.jwt_secret):
         return
     try:
         loopback = ipaddress.ip_address(settings.host).is_loopback
@@ -171,6 +174,10 @@ def run(
     max_message_tokens: Annotated[int, typer.Option(
         min=0, help="User messages with more tokens are refused with 413 before any model (0: no limit).")]
     = DEFAULT_MAX_TOKENS,
+    jwt_secret: Annotated[str | None, typer.Option(
+        "--jwt-secret", envvar="BOT_JWT_SECRET",
+        help="Accept JSON Web Tokens signed with this secret (as Rasa); enables the API.")] = None,
+    jwt_method: Annotated[str, typer.Option(help="The JWT signing method (HS256, HS384, HS512).")] = "HS256",
 ) -> None:
     """Serve the assistant over HTTP: the REST channel and, with --enable-api or --auth-token, the API."""
     if log_format not in ("text", "json"):
@@ -181,7 +188,8 @@ def run(
         cors=tuple(origin for value in cors or [] for origin in value.split(",") if origin.strip()),
         log_format=log_format, workers=workers, graceful_shutdown_timeout=graceful_shutdown_timeout,
         credentials=str(credentials) if credentials else None,
-        max_message_characters=max_message_characters, max_message_tokens=max_message_tokens)
+        max_message_characters=max_message_characters, max_message_tokens=max_message_tokens,
+        jwt_secret=jwt_secret, jwt_method=jwt_method)
     try:
         serve(settings)
     except BotError as error:

@@ -13,7 +13,7 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from bot.server.auth import check_token
+from bot.server.auth import authenticate
 from bot.server.errors import ApiError, bad_request, json_body
 from bot.server.logging import message_log
 from bot.server.requests import EventBody, ExecuteBody, MessageBody, ParseBody, TriggerIntentBody, validated
@@ -58,8 +58,11 @@ def api_blueprint() -> Blueprint:
     blueprint = Blueprint("api")
 
     @blueprint.on_request
-    async def authenticate(request: Request) -> None:
-        check_token(request, server_state(request.app).settings.auth_token)
+    async def require_auth(request: Request) -> None:
+        settings = server_state(request.app).settings
+        raw_id = request.match_info.get("conversation_id")
+        authenticate(request, settings.auth_token, settings.jwt,
+                     decoded_id(raw_id) if raw_id is not None else None)
 
     @blueprint.get("/status")
     async def status(request: Request) -> HTTPResponse:

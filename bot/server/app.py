@@ -26,6 +26,7 @@ from sanic import Request, Sanic
 from sanic.exceptions import SanicException
 from sanic.response import HTTPResponse, empty
 
+from bot.server.auth import JwtSettings
 from bot.server.errors import JsonErrorHandler
 from bot.server.logging import MessageLogListener
 from bot.server.outages import dependency_failure
@@ -65,6 +66,8 @@ def create_app(
     graceful_shutdown_timeout: float = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
     request_max_size: int = DEFAULT_REQUEST_MAX_SIZE,
     message_limits: MessageLimits | None = None,
+    jwt_secret: str | None = None,
+    jwt_method: str = "HS256",
     name: str = "bot",
     credentials: Any = None,
     extensions: Sequence[ServerExtension] = (),
@@ -82,6 +85,7 @@ def create_app(
     if agent is None and agent_loader is None:
         raise ValueError("create_app needs an agent or an agent_loader")
     settings = ServerSettings(auth_token=auth_token or None, enable_api=enable_api,
+                              jwt=JwtSettings(jwt_secret, jwt_method) if jwt_secret else None,
                               cors=_origins(cors), log_messages=log_messages,
                               message_limits=message_limits or MessageLimits())
     app = _new_sanic(name)

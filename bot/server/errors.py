@@ -80,6 +80,7 @@ def response_for_exception(exception: BaseException, request: Request | None = N
     elif isinstance(exception, SanicException):
         # Routing, method, body size and malformed-request errors raised by Sanic itself.
         status = int(getattr(exception, "status_code", 500) or 500)
+        headers.update({str(k): str(v) for k, v in (getattr(exception, "headers", None) or {}).items()})  # Allow
         reason = _status_reason(status)
         message = str(exception) or HTTPStatus(status).phrase
         detail = None

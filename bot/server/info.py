@@ -65,7 +65,8 @@ def info_blueprint() -> Blueprint:
     async def openapi(request: Request) -> HTTPResponse:
         """The OpenAPI 3 description of this server's routes."""
         settings = server_state(request.app).settings
-        return json(openapi_document(api_enabled=settings.api_enabled, token=bool(settings.auth_token)))
+        return json(openapi_document(api_enabled=settings.api_enabled,
+                                     token=bool(settings.auth_token) or settings.jwt is not None))
 
     return blueprint
 

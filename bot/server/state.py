@@ -10,6 +10,7 @@ from typing import Any
 from sanic import Sanic
 
 from bot.channels.output import OutputChannels
+from bot.server.auth import JwtSettings
 from bot.server.errors import ApiError
 from bot.server.outages import OutageLog
 from bot.shared.limits import MessageLimits
@@ -22,7 +23,8 @@ class ServerSettings:
     """How the server behaves (what `bot run`'s options set)."""
 
     auth_token: str | None = None
-    # The conversation/model API: on with --enable-api or with an --auth-token (see docs in app.py).
+    jwt: JwtSettings | None = None  # --jwt-secret / --jwt-method
+    # The conversation/model API: on with --enable-api, an --auth-token or a --jwt-secret (app.py).
     enable_api: bool = False
     cors: list[str] = field(default_factory=list)  # allowed origins; "*" allows any
     log_messages: bool = False  # one `message_handled` log line per message
@@ -31,7 +33,7 @@ class ServerSettings:
 
     @property
     def api_enabled(self) -> bool:
-        return self.enable_api or bool(self.auth_token)
+        return self.enable_api or bool(self.auth_token) or self.jwt is not None
 
 
 @dataclass
