@@ -103,6 +103,10 @@ def _shift_dates(value: Any, shift: timedelta) -> Any:
 def _handler_for(store: ParcelStore) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "ParcelService/1.0"
+        # Keep-alive, as a carrier's API offers: the actions' shared client reuses its connection.
+        protocol_version = "HTTP/1.1"
+        # Headers and body leave in two writes: without TCP_NODELAY, Nagle + delayed ACK add 40 ms.
+        disable_nagle_algorithm = True
 
         def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
             parts = [unquote(p) for p in urlsplit(self.path).path.split("/") if p]
