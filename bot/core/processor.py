@@ -10,7 +10,6 @@ import asyncio
 import functools
 import logging
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -19,6 +18,7 @@ from bot.core.messages import UserMessage, bot_message_for_channel, parse_intent
 from bot.core.plugin import ConversationPlugin, Owner, WrittenTurn
 from bot.core.policies.policy import PolicyPrediction
 from bot.core.tracker import DialogueStateTracker
+from bot.core.tracker_cache import TrackerCache
 from bot.shared.core.domain import Domain
 from bot.shared.core.domain.constants import ACTION_LISTEN, ACTION_SESSION_START
 from bot.shared.core.events import (
@@ -83,7 +83,7 @@ class MessageProcessor:
         self.message_limits = MessageLimits()  # characters and tokens a message may have before NLU
         # sender -> (stored seq, tracker as stored): the next message reads only what is newer,
         # usually nothing, instead of reading and replaying the session (see _tracker_for_update).
-        self._trackers: OrderedDict[str, tuple[int, DialogueStateTracker]] = OrderedDict()
+        self._trackers = TrackerCache(TRACKER_CACHE_SIZE)  # also bounded by the events it holds
 
     # -- public entry points ---------------------------------------------------------------------
     async def handle_message(self, message: UserMessage) -> list[dict[str, Any]]:
@@ -328,9 +328,7 @@ class MessageProcessor:
         # After a session start the stored view begins there; the next turn reads it back instead.
         consistent = written.last_seq == seq + len(new_events)
         if consistent and not any(isinstance(e, SessionStarted) for e in new_events):
-            self._trackers[tracker.sender_id] = (written.last_seq, tracker)
-            if len(self._trackers) > TRACKER_CACHE_SIZE:
-                self._trackers.popitem(last=False)
+            self._trackers[tracker.sender_id] = (written.last_seq, tracker)  # evicts the oldest past its bounds
         if not new_events:
             return written
         for listener in self.listeners:
