@@ -31,7 +31,7 @@ async def test_a_processor_keeps_only_a_bounded_number_of_events() -> None:
     processor = MessageProcessor(domain, None, _Listen(), InMemoryTrackerStore(), InMemoryLockStore())
     processor._trackers.max_events = 40
     parse = {"text": "hi", "intent": {"name": "greet", "confidence": 1.0}, "entities": []}
-    for turn in range(3):
+    for _turn in range(3):
         for conversation in range(10):
             await processor.handle_message(UserMessage("hi", f"c{conversation}", parse_data=parse))
     assert 0 < processor._trackers.events <= 40
