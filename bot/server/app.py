@@ -10,7 +10,8 @@ What is exposed:
 
 Lifecycle: the agent (or its loader, e.g. "load the newest model") runs in `before_server_start`,
 which also opens the tracker store (migrations run there, not on the first message); the stores
-are closed in `after_server_stop`. Sanic's graceful shutdown lets in-flight messages finish.
+are closed in `after_server_stop`. On SIGTERM, messages in flight finish, new ones get 503 and every
+connection closes after its answer (bot/server/shutdown.py), so kept-alive clients cannot hold the process open.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from bot.server.auth import JwtSettings
 from bot.server.errors import JsonErrorHandler
 from bot.server.logging import MessageLogListener
 from bot.server.outages import dependency_failure
+from bot.server.shutdown import install_graceful_shutdown
 from bot.server.state import ServerSettings, ServerState, server_state
 from bot.shared.limits import MessageLimits
 
@@ -107,6 +109,7 @@ def create_app(
         _install_cors(app, settings.cors)
 
     app.register_middleware(_note_success, "response")
+    install_graceful_shutdown(app)
     app.register_listener(_start, "before_server_start")
     app.register_listener(_stop, "after_server_stop")
     return app

@@ -44,6 +44,8 @@ class ServerState:
     agent: Any = None
     agent_loader: Callable[[], Awaitable[Any]] | None = None
     started_at: float | None = None
+    draining: bool = False  # SIGTERM received: finish what runs, refuse what comes
+    in_flight: int = 0  # requests being handled (graceful shutdown waits for them)
     # Filled by each channel blueprint that can reach a customer outside a request (web chat,
     # socket.io); the human side pushes agent messages through it (see bot/channels/output.py).
     outputs: OutputChannels = field(default_factory=OutputChannels)

@@ -106,3 +106,68 @@ async def _stored_events(database: Path, sender_id: str) -> list[dict]:
         return await store.get_events(sender_id)
     finally:
         await store.close()
+
+
+def test_sigterm_under_load_answers_everything_and_exits_within_the_grace_period(tiny_project: Path) -> None:
+    """Eight kept-alive clients sending all the time, one slow message in flight: on SIGTERM every
+    request gets an answer (200, or 503 while draining) or a refused connection, never silence, and
+    the process exits before its grace period is up. (Sanic's own handling dropped requests in
+    flight and took 32 s of a 15 s grace period.)"""
+    port, grace = _free_port(), 20
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [*_command(), "--model", "models", "--port", str(port), "--project-dir", str(tiny_project),
+         "--graceful-shutdown-timeout", str(grace)],
+        cwd=tiny_project, env={**os.environ, "SLOW_ACTION_SECONDS": "3"},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+    answers: list[int] = []
+    dropped: list[str] = []
+    stop = threading.Event()
+
+    def keep_sending(index: int) -> None:
+        # One kept-alive connection, as a load balancer holds; after a 503 (or a refused connection)
+        # it sends this backend nothing more, as a load balancer takes a draining backend out.
+        with httpx.Client(timeout=60) as client:
+            while not stop.is_set():
+                try:
+                    status = client.post(f"{base}/webhooks/rest/webhook",
+                                         json={"sender": f"busy-{index}", "message": "hello"}).status_code
+                except httpx.ConnectError:
+                    return
+                except httpx.TransportError as error:  # a request taken and never answered
+                    dropped.append(repr(error))
+                    return
+                answers.append(status)
+                if status == 503:
+                    return
+
+    try:
+        _wait_until_healthy(base, process)
+        result: dict = {}
+        slow = threading.Thread(target=lambda: result.setdefault("slow", httpx.post(
+            f"{base}/webhooks/rest/webhook", json={"sender": "slow-drain", "message": "please wait"}, timeout=60)))
+        senders = [threading.Thread(target=keep_sending, args=(index,)) for index in range(8)]
+        slow.start()
+        time.sleep(0.5)  # the slow message goes first: it is in flight when the signal comes
+        for thread in senders:
+            thread.start()
+        deadline = time.monotonic() + 60
+        while answers.count(200) < 8 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        process.send_signal(signal.SIGTERM)
+        signalled = time.monotonic()
+        exit_code = process.wait(grace * 3)
+        took = time.monotonic() - signalled
+        stop.set()
+        for thread in (slow, *senders):
+            thread.join(60)
+    finally:
+        stop.set()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert exit_code == 0
+    assert result["slow"].status_code == 200 and result["slow"].json()[0]["text"] == "done waiting"
+    assert not dropped, dropped
+    assert set(answers) <= {200, 503} and 200 in answers, answers
+    assert took < grace, f"exit took {took:.1f} s of a {grace} s grace period"
