@@ -66,6 +66,8 @@ def _close_after_answer(request: Request) -> None:
 
 
 async def _take_over_signals(app: Sanic, loop: Any = None) -> None:
+    if getattr(app, "asgi", False):  # served by an ASGI server (or a test client): it owns the signals
+        return
     loop = asyncio.get_running_loop()
     for number in (signal.SIGTERM, signal.SIGINT):
         try:
