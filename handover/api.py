@@ -18,8 +18,9 @@ from typing import Any
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from bot.server.errors import ApiError, bad_request, json_body
+from bot.server.errors import ApiError, bad_request, json_body, response_for_exception
 from handover.auth import COOKIE, Caller, authenticate, require_role
+from handover.ownership import IllegalTransition
 from handover.runtime import HandoverRuntime, runtime
 
 __all__ = ["handover_blueprint"]
@@ -31,6 +32,12 @@ STATES = ("queued", "offered", "mine", "all")
 def handover_blueprint() -> Blueprint:
     """A fresh blueprint of the agent API (Sanic binds a blueprint to one app)."""
     bp = Blueprint("handover_api", url_prefix="/handover")
+
+    @bp.exception(IllegalTransition)
+    async def conflict(request: Request, error: IllegalTransition) -> HTTPResponse:
+        """The request was fine but the conversation's state refuses it (someone else accepted first): 409."""
+        state = {"state": error.state.value, "owner": list(error.ownership.owner)}
+        return response_for_exception(ApiError(HTTPStatus.CONFLICT, "Conflict", error.message, state), request)
 
     @bp.post("/login")
     async def login(request: Request) -> HTTPResponse:
