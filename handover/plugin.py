@@ -7,8 +7,8 @@ background work. `bot run` builds it when the tracker store is SQL (the embedded
 
 from __future__ import annotations
 
+import dataclasses
 import logging
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,26 +24,62 @@ from handover.ownership import ConversationState, Ownership
 from handover.packet import build_packet
 from handover.routing import Router, RoutingSettings, eligible_agents
 from handover.service import HandoverService
+from handover.triggers import escalation_reason
+from handover.waiting import WaitNotice, expected_wait_seconds, queue_sort_key, should_notify
 
 __all__ = ["HandoverPlugin", "HandoverSettings"]
 
 logger = logging.getLogger(__name__)
 
 ACTION_HANDOVER = "action_handover"
-DEFAULT_WAIT_SECONDS = 180.0  # expected handling time before any handling was measured
 
 
 @dataclass(frozen=True)
 class HandoverSettings:
-    """What the plugin needs from handover.yml (teams, routing) and the domain (cancel intents)."""
+    """What the plugin needs from handover.yml (teams, routing, triggers) and the domain (cancel intents)."""
 
     default_team: str | None = None
     cancel_intents: tuple[str, ...] = ("cancel_handover",)
     request_intents: tuple[str, ...] = ("human_handoff",)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
-    # team -> is it open at this (aware) time; team -> next opening after this time (None: never closes)
-    is_open: Callable[[str | None, datetime], bool] = lambda team, now: True
-    next_opening: Callable[[str | None, datetime], datetime | None] = lambda team, now: None
+    teams: Mapping[str, Any] = field(default_factory=dict)  # name -> handover.config.TeamConfig
+    sla_policies: Mapping[str, Any] = field(default_factory=dict)  # name -> handover.sla.SlaPolicy
+    triggers: Any = None  # handover.triggers.TriggerConfig; None: no built-in triggers
+    notice_interval_seconds: float = 60.0  # queue position updates, at most this often
+
+    @classmethod
+    def from_config(cls, config: Any) -> HandoverSettings:
+        """From a `handover.config.HandoverConfig` (handover.yml)."""
+        routing = RoutingSettings(offer_timeout_seconds=config.routing.offer_timeout_seconds,
+                                  offline_grace_seconds=config.routing.offline_grace_seconds)
+        return cls(default_team=config.routing.default_team, routing=routing, teams=dict(config.teams),
+                   sla_policies=dict(config.all_sla_policies), triggers=config.triggers)
+
+    def hours(self, team: str | None) -> Any:
+        from handover.hours import BusinessHours
+
+        found = self.teams.get(team) if team else None
+        return found.hours if found is not None else BusinessHours.always()
+
+    def is_open(self, team: str | None, now: datetime) -> bool:
+        return bool(self.hours(team).is_open(now))
+
+    def next_opening(self, team: str | None, now: datetime) -> datetime | None:
+        return self.hours(team).next_opening(now)
+
+    def sla(self, team: str | None, started_at: float) -> dict[str, Any]:
+        """The team's SLA policy and the deadlines of a conversation queued at `started_at`."""
+        found = self.teams.get(team) if team else None
+        name = getattr(found, "sla_policy", None) or "live_chat"
+        policy = self.sla_policies.get(name)
+        if policy is None:
+            return {}
+        sla: dict[str, Any] = {"policy": name}
+        for kind, key in (("first_response", "first_response_due"), ("resolution", "resolution_due")):
+            clock = policy.clock(kind, started_at, self.hours(team))
+            if clock is not None:
+                sla[key] = clock.deadline.timestamp()
+        return sla
 
 
 class HandoverPlugin:
@@ -53,6 +89,8 @@ class HandoverPlugin:
         self.service = service
         self.settings = settings or HandoverSettings()
         self.router = Router(service, self.settings.routing, is_open=self.settings.is_open)
+        self.router.on_tick.append(self.send_queue_notices)
+        self._trigger_reasons: dict[str, str] = {}  # sender -> why a built-in trigger escalates now
 
     async def start(self) -> None:
         await self.service.start()
@@ -70,6 +108,11 @@ class HandoverPlugin:
         if waiting and intent in self.settings.cancel_intents:
             # The customer withdraws: the bot answers this message, the wait ends in the same write.
             return Owner(human=False, version=ownership.version, events=(HandoverCancelled("customer_cancelled"),))
+        if not ownership.is_human and self.settings.triggers is not None:
+            reason = escalation_reason([event.as_dict() for event in tracker.events], self.settings.triggers)
+            if reason is not None:
+                self._trigger_reasons[tracker.sender_id] = reason
+                return Owner(human=False, version=ownership.version, only_action=ACTION_HANDOVER)
         return Owner(human=ownership.is_human, version=ownership.version)
 
     async def write_turn(self, tracker: DialogueStateTracker, events: Sequence[dict[str, Any]], expected_seq: int,
@@ -78,7 +121,8 @@ class HandoverPlugin:
             return build_packet(tracker.events, tracker.current_slot_values(), reason=ownership.reason,
                                 priority=ownership.priority, team=ownership.team, skill=ownership.skill,
                                 language=ownership.language, channel=tracker.get_latest_input_channel(),
-                                customer_id=tracker.sender_id, queued_at=ownership.queued_at or now)
+                                customer_id=tracker.sender_id, queued_at=ownership.queued_at or now,
+                                sla=self.settings.sla(ownership.team, ownership.queued_at or now))
 
         written, _ = await self.service.write_turn(tracker.sender_id, events, expected_seq, owner_version,
                                                    packet=packet, channel=tracker.get_latest_input_channel())
@@ -86,6 +130,39 @@ class HandoverPlugin:
 
     def actions(self) -> Mapping[str, Callable[[], Action]]:
         return {ACTION_HANDOVER: lambda: HandoverAction(self)}
+
+    # -- telling waiting customers where they stand ------------------------------------------------
+    async def send_queue_notices(self, now: float) -> None:
+        """A new position or wait for each waiting customer: only when it changed, at most once a minute."""
+        rows = await self.service.rows(states=["queued"])
+        by_team: dict[str | None, list[dict[str, Any]]] = {}
+        for row in rows:
+            by_team.setdefault(row["team"], []).append(row)
+        for team, waiting in by_team.items():
+            outlook = await self.queue_outlook(team, None, None)
+            waiting.sort(key=lambda row: queue_sort_key(row["priority"], row["queued_at"] or now, row["sender_id"]))
+            for position, row in enumerate(waiting, start=1):
+                await self._notify(row, position, outlook, now)
+
+    async def _notify(self, row: dict[str, Any], position: int, outlook: dict[str, Any], now: float) -> None:
+        if not outlook["open"] or not outlook["staffed"]:
+            return
+        wait = expected_wait_seconds(position, outlook["slots"], outlook["handled"], free_slots=outlook["free"])
+        notice = WaitNotice.build(position, wait, now)
+        previous = row.get("last_notice")
+        earlier = WaitNotice(previous["position"], previous["wait_minutes"], previous["sent_at"]) if previous else None
+        first = earlier is None
+        if first:  # action_handover told them already when they joined; remember what it said
+            earlier = WaitNotice(position, notice.wait_minutes, row.get("queued_at") or now)
+        if not should_notify(earlier, notice, now, self.settings.notice_interval_seconds) and not first:
+            return
+        if first and (earlier.position, earlier.wait_minutes) == (notice.position, notice.wait_minutes):
+            await self.service.record_notice(row["sender_id"], dataclasses.asdict(earlier))
+            return
+        language = row.get("language") or (row.get("packet") or {}).get("language")
+        text = notice_text("utter_handover_queue_update", language, position=position,
+                           wait_minutes=max(notice.wait_minutes or 1, 1))
+        await self.service.queue_notice(row["sender_id"], text, dataclasses.asdict(notice))
 
     # -- what action_handover needs --------------------------------------------------------------
     async def queue_outlook(self, team: str | None, skill: str | None, language: str | None) -> dict[str, Any]:
@@ -102,12 +179,12 @@ class HandoverPlugin:
         staffed = [agent for agent in agents if agent["status"] == "online"
                    and eligible_agents(probe, [{**agent, "load": 0}])]
         position = len(waiting) + 1
+        slots = sum(agent["capacity"] for agent in staffed)
         free_slots = sum(max(agent["capacity"] - agent["load"], 0) for agent in staffed)
-        per_handling = sorted(handled)[len(handled) // 2] if handled else DEFAULT_WAIT_SECONDS
-        wait = 0.0 if free_slots >= position else per_handling * math.ceil(
-            (position - free_slots) / max(len(staffed), 1))
+        wait = expected_wait_seconds(position, slots, handled, free_slots=free_slots) if staffed else None
         return {"open": self.settings.is_open(team, wall), "staffed": bool(staffed), "position": position,
-                "wait_seconds": wait, "opening": self.settings.next_opening(team, wall)}
+                "wait_seconds": wait or 0.0, "opening": self.settings.next_opening(team, wall),
+                "slots": slots, "free": free_slots, "handled": handled}
 
 
 class HandoverAction(Action):
@@ -125,7 +202,8 @@ class HandoverAction(Action):
     async def run(self, tracker: DialogueStateTracker, context: ActionContext) -> list[Event]:
         settings = self.plugin.settings
         intent = (tracker.latest_message_data.get("intent") or {}).get("name")
-        reason = tracker.get_slot("handover_reason") or (
+        triggered = self.plugin._trigger_reasons.pop(tracker.sender_id, None)
+        reason = tracker.get_slot("handover_reason") or triggered or (
             "asked_for_human" if intent in settings.request_intents else "bot_escalated")
         team = tracker.get_slot("handover_team") or settings.default_team
         skill = tracker.get_slot("handover_skill")

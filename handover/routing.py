@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +70,7 @@ class Router:
         self.is_open = is_open or (lambda team, now: True)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self.on_tick: list[Callable[[float], Awaitable[None]]] = []  # e.g. queue position notices
         service.after_commit.append(self._on_change)
 
     def start(self) -> None:
@@ -117,6 +118,8 @@ class Router:
                         now - offline_since >= self.settings.offline_grace_seconds:
                     await self._try(row["sender_id"], Reclaim(row["agent"]))
         await self._offer_queue(now)
+        for step in self.on_tick:
+            await step(now)
 
     async def _offer_queue(self, now: float) -> None:
         rows = await self.service.rows(states=["queued"])

@@ -15,6 +15,8 @@ from sanic import Blueprint, Sanic
 
 from handover.agents import AgentDirectory
 from handover.api import handover_blueprint
+from handover.config import DEFAULT_CONFIG_FILE, load_handover_config
+from handover.config_store import sync_config
 from handover.delivery import Outbox
 from handover.login_limits import LoginRateLimiter
 from handover.plugin import HandoverPlugin, HandoverSettings
@@ -49,12 +51,14 @@ class HandoverExtension:
         if not hasattr(tracker_store, "run_in_transaction"):
             logger.warning("the human handover needs the SQL tracker store (SQLite or PostgreSQL); it is off")
             return
-        settings = self.settings or HandoverSettings()
+        config = load_handover_config(self.project_dir / DEFAULT_CONFIG_FILE)
+        settings = self.settings or HandoverSettings.from_config(config)
         service = HandoverService(tracker_store, broadcaster=create_broadcaster(processor.lock_store))
         plugin = HandoverPlugin(service, settings)
         outputs = getattr(app.ctx.bot, "outputs", None)
         outbox = Outbox(service, outputs)
         await plugin.start()
+        await sync_config(tracker_store, config)  # teams, SLA policies and canned replies as the file says
         outbox.start()
         processor.plugin = plugin
         self._runtime = HandoverRuntime(plugin, AgentDirectory(tracker_store, clock=service.clock), outbox,

@@ -136,6 +136,25 @@ class HandoverService:
             await self.broadcaster.publish(item)
         return items
 
+    async def queue_notice(self, sender_id: str, text: str, notice: Mapping[str, Any]) -> Change:
+        """A bot message to a waiting customer (new position or wait), through the outbox."""
+        def extra(conn: Connection, change: Change, now: float) -> None:
+            event = BotUttered(text, {}, metadata={"utter_action": "utter_handover_queue_update"},
+                               timestamp=now).as_dict()
+            change.events.append(event)
+            row = change.row or {}
+            store.update_fields(conn, sender_id, now, last_notice=dict(notice))
+            change.outbox.extend(store.insert_outbox(conn, sender_id, row.get("channel"), change.after.version,
+                                                     [{"recipient_id": sender_id, "text": text}], now))
+
+        change = await self.change(sender_id, None, extra=extra)
+        return change
+
+    async def record_notice(self, sender_id: str, notice: Mapping[str, Any]) -> None:
+        """Remembers what the customer was told (without telling them anything)."""
+        await self.tracker_store.run_in_transaction(
+            lambda conn: store.update_fields(conn, sender_id, self.clock(), last_notice=dict(notice)))
+
     # -- the bot's turns ---------------------------------------------------------------------------
     async def write_turn(self, sender_id: str, events: Sequence[dict[str, Any]], expected_seq: int,
                          owner_version: int | None, packet: PacketBuilder | None = None,

@@ -29,6 +29,9 @@ class Owner:
     version: int | None = None
     # Events the owner adds before the turn runs, e.g. the customer withdrew from the queue.
     events: tuple[Event, ...] = field(default_factory=tuple)
+    # An action to run instead of the policies' choice, after which the bot listens (a built-in
+    # handover trigger fired: repeated fallback, an angry customer, a business rule).
+    only_action: str | None = None
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,12 @@ class MessageProcessor:
             received = len(tracker.events)
             try:
                 await self._extract_slots(tracker, message.input_channel)
-                await self._predict_and_run(tracker, message.input_channel)
+                if owner.only_action is not None:
+                    await self._run_action(self._action(owner.only_action), tracker,
+                                           PolicyPrediction([], "handover_trigger", 0), message.input_channel)
+                    tracker.update(ActionExecuted(ACTION_LISTEN, policy="handover_trigger"))
+                else:
+                    await self._predict_and_run(tracker, message.input_channel)
             except Exception:
                 await self._save_received(tracker, stored, received, seq)
                 raise

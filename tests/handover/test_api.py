@@ -55,11 +55,11 @@ def make_app(helpdesk_project: Path, tmp_path: Path) -> Callable[..., Any]:
     from bot.stores import InMemoryLockStore
     from bot.stores.sql_tracker_store import SQLTrackerStore
 
-    def build(executor: Any = None) -> Any:
+    def build(executor: Any = None, **settings_options: Any) -> Any:
         store = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
         agent = Agent.load(helpdesk_project / "models", tracker_store=store, lock_store=InMemoryLockStore(),
                            project_dir=tmp_path, action_executor=executor)
-        settings = HandoverSettings(routing=RoutingSettings(tick_seconds=0.2))
+        settings = HandoverSettings(**{"routing": RoutingSettings(tick_seconds=0.2), **settings_options})
         return create_app(agent, auth_token=TOKEN, extensions=[HandoverExtension(tmp_path, settings)])
 
     return build
@@ -91,8 +91,8 @@ class _Client:
 async def start(make_app: Callable[..., Any]) -> Any:
     """`await start(executor=None)`: the app served for real, with `app.ctx.api` as its client."""
     async with contextlib.AsyncExitStack() as stack:
-        async def run(executor: Any = None) -> Any:
-            app = make_app(executor)
+        async def run(executor: Any = None, **settings_options: Any) -> Any:
+            app = make_app(executor, **settings_options)
             base = await stack.enter_async_context(serving(app))
             http = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=60))
             app.ctx.api = _Client(http)
@@ -203,6 +203,21 @@ async def test_a_bot_turn_in_flight_when_an_agent_takes_over_is_not_delivered(st
     stale = [e for e in events if e["event"] == "bot" and e.get("text") == "Ihr Paket ist unterwegs."]
     assert stale and stale[0]["metadata"]["undelivered"] == "owner_changed"
     assert (await app.ctx.handover.service.row("cleo"))["agent"] == "erika"
+
+
+async def test_an_angry_customer_is_handed_over_by_the_built_in_trigger(start) -> None:
+    from handover.config import load_handover_config_text
+
+    config = load_handover_config_text(
+        "teams:\n  service:\n    sla_policy: live_chat\nrouting:\n  default_team: service\n")
+    app = await start(**{**HandoverSettings.from_config(config).__dict__, "routing": RoutingSettings(tick_seconds=0.2)})
+    replies = await _say(app, "dana", "Das ist eine Frechheit, ich bin stinksauer!")
+    assert "Anfrage bleibt offen" in replies[0]["text"]  # nobody online yet: said so in German
+    row = await app.ctx.handover.service.row("dana")
+    assert (row["state"], row["reason"], row["team"]) == ("queued", "negative_sentiment", "service")
+    sla = row["packet"]["sla"]
+    assert sla["policy"] == "live_chat" and sla["first_response_due"] - row["queued_at"] == pytest.approx(20, abs=1)
+    assert row["first_response_due"] == pytest.approx(sla["first_response_due"])
 
 
 ROUTES = [("get", "/handover/me"), ("put", "/handover/presence"), ("get", "/handover/conversations"),
