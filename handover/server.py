@@ -19,6 +19,7 @@ from handover.config import DEFAULT_CONFIG_FILE, load_handover_config
 from handover.config_store import sync_config
 from handover.delivery import Outbox
 from handover.login_limits import LoginRateLimiter
+from handover.openapi import SECURITY_SCHEMES, handover_paths
 from handover.plugin import HandoverPlugin, HandoverSettings
 from handover.realtime import create_broadcaster
 from handover.runtime import HandoverRuntime
@@ -44,6 +45,9 @@ class HandoverExtension:
 
     def blueprints(self) -> list[Blueprint]:
         return [handover_blueprint(), websocket_blueprint()]
+
+    def openapi(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        return handover_paths(), SECURITY_SCHEMES
 
     async def start(self, app: Sanic, agent: Any) -> None:
         processor = agent.processor

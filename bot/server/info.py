@@ -65,8 +65,13 @@ def info_blueprint() -> Blueprint:
     async def openapi(request: Request) -> HTTPResponse:
         """The OpenAPI 3 description of this server's routes."""
         settings = server_state(request.app).settings
-        return json(openapi_document(api_enabled=settings.api_enabled,
-                                     token=bool(settings.auth_token) or settings.jwt is not None))
+        document = openapi_document(api_enabled=settings.api_enabled,
+                                    token=bool(settings.auth_token) or settings.jwt is not None)
+        for extension in getattr(request.app.ctx, "extensions", ()):  # the handover's routes
+            paths, schemes = extension.openapi()
+            document["paths"].update(paths)
+            document["components"]["securitySchemes"].update(schemes)
+        return json(document)
 
     return blueprint
 

@@ -280,3 +280,14 @@ async def test_wrong_passwords_are_rate_limited(start) -> None:
         _, response = await app.ctx.api.post("/handover/login", json={"username": "erika", "password": "nope"})
         statuses.append(response.status)
     assert statuses[:5] == [401] * 5 and statuses[-1] == 429
+
+
+async def test_openapi_lists_every_handover_route(start) -> None:
+    from tests.server.test_openapi import _app_routes, _documented
+
+    app = await start()
+    _, response = await app.ctx.api.get("/openapi.json")
+    document = response.json
+    handover = {route for route in _app_routes(app) if route[1].startswith("/handover")}
+    assert handover and handover == {route for route in _documented(document) if route[1].startswith("/handover")}
+    assert "HandoverSession" in document["components"]["securitySchemes"]

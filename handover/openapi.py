@@ -1,0 +1,80 @@
+"""The `/handover/` routes in the server's OpenAPI document (merged in by `bot run`'s /openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["handover_paths"]
+
+_ERROR = {"$ref": "#/components/responses/Error"}
+_ID = {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "string"},
+       "description": "The conversation (sender) id, percent-encoded."}
+_AUTH = [{"HandoverSession": []}, {"BearerToken": []}]
+_CONVERSATION = {"type": "object", "properties": {
+    "conversation_id": {"type": "string"}, "state": {"type": "string",
+                                                     "enum": ["bot", "queued", "offered", "assigned", "resolved"]},
+    "owner": {"type": "array", "items": {"type": "string", "nullable": True}},
+    "reason": {"type": "string", "nullable": True}, "priority": {"type": "integer"},
+    "team": {"type": "string", "nullable": True}, "queued_at": {"type": "number", "nullable": True},
+    "packet": {"type": "object"}}}
+
+
+def _text_body(*names: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema = {"type": "object", "properties": {name: {"type": "string"} for name in names}}
+    if required:
+        schema["required"] = list(required)
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def _op(summary: str, *, body: dict[str, Any] | None = None, params: list[Any] | None = None,
+        ok: dict[str, Any] | None = None, auth: bool = True, status: str = "200") -> dict[str, Any]:
+    operation: dict[str, Any] = {
+        "summary": summary, "tags": ["Handover"],
+        "responses": {status: {"description": "Success", "content": {"application/json": {
+            "schema": ok or {"type": "object"}}}},
+            "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR, "409": _ERROR},
+    }
+    if auth:
+        operation["security"] = _AUTH
+    if body is not None:
+        operation["requestBody"] = body
+    if params:
+        operation["parameters"] = params
+    return operation
+
+
+def handover_paths() -> dict[str, Any]:
+    """The agent API's paths (see docs/agent.md)."""
+    state = {"name": "state", "in": "query", "required": False,
+             "schema": {"type": "string", "enum": ["queued", "offered", "mine", "all"], "default": "mine"}}
+    after = {"name": "after", "in": "query", "required": False, "schema": {"type": "integer"},
+             "description": "The last feed id seen; what came after it is sent first."}
+    base = "/handover/conversations/{conversation_id}"
+    return {
+        "/handover/login": {"post": _op("Log in: a session cookie and the CSRF token",
+                                        body=_text_body("username", "password", required=("username", "password")),
+                                        auth=False)},
+        "/handover/logout": {"post": _op("End the session")},
+        "/handover/me": {"get": _op("The logged-in agent")},
+        "/handover/presence": {"put": _op("Set online, away or offline", body=_text_body("status",
+                                                                                          required=("status",)))},
+        "/handover/agents": {"get": _op("Agents with status and load (supervisors)",
+                                        ok={"type": "array", "items": {"type": "object"}})},
+        "/handover/conversations": {"get": _op("Conversations with people", params=[state],
+                                               ok={"type": "array", "items": _CONVERSATION})},
+        base: {"get": _op("One conversation with its transcript and notes", params=[_ID], ok=_CONVERSATION)},
+        f"{base}/accept": {"post": _op("Take the conversation", params=[_ID], ok=_CONVERSATION)},
+        f"{base}/messages": {"post": _op("Reply to the customer", params=[_ID], status="201",
+                                         body=_text_body("text", required=("text",)))},
+        f"{base}/notes": {"post": _op("A private note", params=[_ID], status="201",
+                                      body=_text_body("text", required=("text",)))},
+        f"{base}/transfer": {"post": _op("Transfer to an agent or a team", params=[_ID], ok=_CONVERSATION,
+                                         body=_text_body("agent", "team", "note"))},
+        f"{base}/handback": {"post": _op("Hand back to the bot", params=[_ID], ok=_CONVERSATION,
+                                         body=_text_body("reason"))},
+        f"{base}/resolve": {"post": _op("Resolve", params=[_ID], ok=_CONVERSATION)},
+        "/handover/ws": {"get": _op("The live feed (WebSocket upgrade)", params=[after])},
+    }
+
+
+SECURITY_SCHEMES = {"HandoverSession": {"type": "apiKey", "in": "cookie", "name": "handover_session"}}
