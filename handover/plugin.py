@@ -90,6 +90,8 @@ class HandoverPlugin:
         self.settings = settings or HandoverSettings()
         self.router = Router(service, self.settings.routing, is_open=self.settings.is_open)
         self.router.on_tick.append(self.send_queue_notices)
+        self.router.on_tick.append(self.check_sla)
+        self._sla_states: dict[tuple[str, str], str] = {}  # (sender, clock) -> the last state agents were told
         self._trigger_reasons: dict[str, str] = {}  # sender -> why a built-in trigger escalates now
 
     async def start(self) -> None:
@@ -163,6 +165,25 @@ class HandoverPlugin:
         text = notice_text("utter_handover_queue_update", language, position=position,
                            wait_minutes=max(notice.wait_minutes or 1, 1))
         await self.service.queue_notice(row["sender_id"], text, dataclasses.asdict(notice))
+
+    # -- SLA clocks: amber and red warnings for agents, breaches recorded ---------------------------
+    async def check_sla(self, now: float) -> None:
+        """Warns agents when a first-response clock turns amber or red, and records breaches once."""
+        for row in await self.service.rows(states=["queued", "offered", "assigned"]):
+            if row.get("first_response_at") or not row.get("queued_at"):
+                continue
+            policy = self.settings.sla_policies.get(row.get("sla_policy") or "")
+            clock = policy.clock("first_response", row["queued_at"], self.settings.hours(row["team"])) \
+                if policy is not None else None
+            if clock is None:
+                continue
+            state = clock.state(now)
+            key = (row["sender_id"], "first_response")
+            if state == "ok" or self._sla_states.get(key) == state:
+                continue
+            self._sla_states[key] = state
+            await self.service.sla_warning(row, "first_response", state, clock.deadline.timestamp(),
+                                           clock.seconds_left(now))
 
     # -- what action_handover needs --------------------------------------------------------------
     async def queue_outlook(self, team: str | None, skill: str | None, language: str | None) -> dict[str, Any]:

@@ -150,6 +150,20 @@ class HandoverService:
         change = await self.change(sender_id, None, extra=extra)
         return change
 
+    async def sla_warning(self, row: Mapping[str, Any], kind: str, state: str, due: float,
+                          seconds_left: float) -> None:
+        """Tells the conversation's agent (or team) that a clock turned amber/red; records a breach once."""
+        sender_id = row["sender_id"]
+
+        def work(conn: Connection, now: float) -> list[dict[str, Any]]:
+            if state == "breached" and not store.breach_recorded(conn, sender_id, kind, due):
+                store.record_breach(conn, sender_id, kind, due, now, row.get("agent"), row.get("team"))
+            return [store.insert_feed(conn, "sla_warning", now, {
+                "clock": kind, "state": state, "due": due, "seconds_left": round(seconds_left, 1)},
+                sender_id=sender_id, agent=row.get("agent"), team=row.get("team"))]
+
+        await self.record(work)
+
     async def record_notice(self, sender_id: str, notice: Mapping[str, Any]) -> None:
         """Remembers what the customer was told (without telling them anything)."""
         await self.tracker_store.run_in_transaction(

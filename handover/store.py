@@ -199,3 +199,15 @@ def record_handling(conn: Connection, sender_id: str, row: Mapping[str, Any] | N
     conn.execute(sa.insert(tables.handlings).values(
         sender_id=sender_id, agent=row.get("agent"), team=row.get("team"), queued_at=row.get("queued_at"),
         assigned_at=row.get("assigned_at"), ended_at=now, outcome=outcome))
+
+
+def breach_recorded(conn: Connection, sender_id: str, kind: str, due: float) -> bool:
+    table = tables.sla_breaches
+    return conn.scalar(sa.select(sa.func.count()).select_from(table).where(
+        table.c.sender_id == sender_id, table.c.kind == kind, table.c.due == due)) > 0
+
+
+def record_breach(conn: Connection, sender_id: str, kind: str, due: float, now: float, agent: str | None,
+                  team: str | None) -> None:
+    conn.execute(sa.insert(tables.sla_breaches).values(sender_id=sender_id, kind=kind, due=due, recorded_at=now,
+                                                       agent=agent, team=team))

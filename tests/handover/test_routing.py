@@ -135,3 +135,25 @@ async def test_a_closed_team_waits_but_agents_may_still_accept_by_hand(service, 
     assert await _state(service, "nina") == ("queued", None)
     await service.change("nina", Accept("erika"))
     assert await _state(service, "nina") == ("assigned", "erika")
+
+
+async def test_sla_clocks_warn_amber_then_red_then_record_one_breach(service, directory, clock) -> None:
+    import sqlalchemy as sa
+
+    from handover import tables
+    from handover.plugin import HandoverPlugin, HandoverSettings
+    from handover.sla import SLA_DEFAULTS
+
+    settings = HandoverSettings(sla_policies=SLA_DEFAULTS)  # live_chat: first response within 20 s
+    plugin = HandoverPlugin(service, settings)
+    await service.change("olga", Escalate("asked_for_human"), fields={"sla_policy": "live_chat"})
+    seen = []
+    for seconds in (5, 11, 4, 10, 10):  # at 5, 16 (amber, 80 %), 20 (red? no: 100 %), 30 and 40 s
+        clock.advance(seconds)
+        await plugin.check_sla(clock.now)
+        seen.extend(item["data"]["state"] for item in await service.feed_since(0) if item["kind"] == "sla_warning"
+                    and item["data"]["state"] not in seen)
+    assert seen[0] == "amber" and "red" in seen and seen[-1] == "breached"
+    breaches = await service.tracker_store.run_in_transaction(
+        lambda conn: conn.execute(sa.select(tables.sla_breaches)).all(), write=False)
+    assert len(breaches) == 1  # checked twice after the deadline, recorded once
