@@ -231,7 +231,8 @@ class HandoverService:
 
 def _undelivered(event: dict[str, Any]) -> dict[str, Any]:
     """A bot message of a turn whose owner changed while it ran: kept in the record, never sent."""
-    return {**event, "metadata": {**(event.get("metadata") or {}), "undelivered": "owner_changed"}}
+    # "delivered": False is what channels with catch-up skip (bot/channels/output.py); "undelivered" says why.
+    return {**event, "metadata": {**(event.get("metadata") or {}), "delivered": False, "undelivered": "owner_changed"}}
 
 
 def _timestamps(before: Ownership, after: Ownership, now: float) -> dict[str, Any]:
