@@ -33,10 +33,10 @@ __all__ = ["BusinessHours", "ChannelCredentials", "InvalidCredentials", "Invitat
 
 logger = logging.getLogger(__name__)
 
-SERVED = ("rest", "socketio", "webchat")
+SERVED = ("rest", "socketio", "webchat", "callback")
 # Rasa's other built-in channels: accepted in the file, not served by this version.
 RASA_CHANNELS = ("facebook", "slack", "telegram", "twilio", "twilio_voice", "mattermost", "rocketchat",
-                 "botframework", "callback", "webexteams", "hangouts", "audiocodes", "vonage", "cmdline")
+                 "botframework", "webexteams", "hangouts", "audiocodes", "vonage", "cmdline")
 
 
 class InvalidCredentials(BotError):

@@ -34,10 +34,27 @@ def install_channels(app: Sanic, credentials: ChannelCredentials | None) -> None
         app.blueprint(webchat_blueprint(channel))
         app.blueprint(pages_blueprint())
         _fan_out_across_processes(app, channel)
+    if credentials.enabled("callback"):
+        _install_callback(app, credentials)
     if credentials.enabled("socketio"):
         from bot.server.socketio_channel import install_socketio
 
         state.outputs.register(install_socketio(app, credentials.socketio or SocketIOSettings()))
+
+
+def _install_callback(app: Sanic, credentials: ChannelCredentials) -> None:
+    from bot.channels.callback import CallbackChannel
+    from bot.channels.credentials import InvalidCredentials
+    from bot.server.callback_channel import callback_blueprint
+
+    url = (credentials.sections.get("callback") or {}).get("url")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise InvalidCredentials(f"'callback.url' must be the http(s) URL the bot's messages are POSTed to, "
+                                 f"not {url!r}", location=credentials.source,
+                                 hint='write  callback:\n  url: "http://localhost:5034/bot"')
+    channel = CallbackChannel(url)
+    server_state(app).outputs.register(channel)
+    app.blueprint(callback_blueprint(channel))
 
 
 def _fan_out_across_processes(app: Sanic, channel: Any) -> None:

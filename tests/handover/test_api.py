@@ -55,12 +55,13 @@ def make_app(helpdesk_project: Path, tmp_path: Path) -> Callable[..., Any]:
     from bot.stores import InMemoryLockStore
     from bot.stores.sql_tracker_store import SQLTrackerStore
 
-    def build(executor: Any = None, **settings_options: Any) -> Any:
+    def build(executor: Any = None, credentials: Any = None, **settings_options: Any) -> Any:
         store = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
         agent = Agent.load(helpdesk_project / "models", tracker_store=store, lock_store=InMemoryLockStore(),
                            project_dir=tmp_path, action_executor=executor)
         settings = HandoverSettings(**{"routing": RoutingSettings(tick_seconds=0.2), **settings_options})
-        return create_app(agent, auth_token=TOKEN, extensions=[HandoverExtension(tmp_path, settings)])
+        return create_app(agent, auth_token=TOKEN, credentials=credentials,
+                          extensions=[HandoverExtension(tmp_path, settings)])
 
     return build
 
@@ -72,7 +73,8 @@ class _Response:
         self.status = response.status_code
         self.text = response.text
         self.headers = response.headers
-        self.json = response.json() if response.content else None
+        is_json = response.headers.get("content-type", "").startswith("application/json")
+        self.json = response.json() if response.content and is_json else None
 
 
 class _Client:
@@ -91,8 +93,8 @@ class _Client:
 async def start(make_app: Callable[..., Any]) -> Any:
     """`await start(executor=None)`: the app served for real, with `app.ctx.api` as its client."""
     async with contextlib.AsyncExitStack() as stack:
-        async def run(executor: Any = None, **settings_options: Any) -> Any:
-            app = make_app(executor, **settings_options)
+        async def run(executor: Any = None, credentials: Any = None, **settings_options: Any) -> Any:
+            app = make_app(executor, credentials, **settings_options)
             base = await stack.enter_async_context(serving(app))
             http = await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=60))
             app.ctx.api = _Client(http)
@@ -291,3 +293,59 @@ async def test_openapi_lists_every_handover_route(start) -> None:
     handover = {route for route in _app_routes(app) if route[1].startswith("/handover")}
     assert handover and handover == {route for route in _documented(document) if route[1].startswith("/handover")}
     assert "HandoverSession" in document["components"]["securitySchemes"]
+
+
+class _Receiver:
+    """A front end's endpoint for Rasa's callback channel: a real HTTP server that keeps what is POSTed."""
+
+    def __init__(self) -> None:
+        import http.server
+        import json
+        import threading
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the standard library's name
+                received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/bot"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    async def wait_for(self, count: int, timeout: float = 30) -> list[dict]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while len(self.received) < count and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+        return self.received
+
+
+async def test_the_callback_channel_delivers_bot_and_agent_messages_to_the_front_end(start) -> None:
+    from bot.channels.credentials import parse_credentials
+
+    receiver = _Receiver()
+    try:
+        app = await start(credentials=parse_credentials({"callback": {"url": receiver.url}}, None))
+        _, response = await app.ctx.api.post("/webhooks/callback/webhook",
+                                             json={"sender": "eva", "message": "agent please"})
+        assert response.status == 200 and response.text == "success"
+        [notice] = await receiver.wait_for(1)
+        assert notice["recipient_id"] == "eva" and "available" in notice["text"]
+        await _agent(app, "erika", display_name="Erika")
+        erika = await _login(app, "erika")
+        await app.ctx.api.post("/handover/conversations/eva/accept", headers=erika)
+        await app.ctx.api.post("/handover/conversations/eva/messages", json={"text": "Hi, Erika here."},
+                               headers=erika)
+        await app.ctx.api.post("/handover/conversations/eva/handback", json={}, headers=erika)
+        messages = await receiver.wait_for(3)
+        assert messages[1] == {"recipient_id": "eva", "text": "Hi, Erika here.",
+                               "metadata": {"agent": {"id": "erika", "name": "Erika"}}}
+        assert messages[2]["text"].startswith("You're talking to the digital assistant again")
+    finally:
+        receiver.server.shutdown()
