@@ -9,6 +9,7 @@ __all__ = ["handover_paths"]
 _ERROR = {"$ref": "#/components/responses/Error"}
 _ID = {"name": "conversation_id", "in": "path", "required": True, "schema": {"type": "string"},
        "description": "The conversation (sender) id, percent-encoded."}
+_USERNAME = {"name": "username", "in": "path", "required": True, "schema": {"type": "string"}}
 _AUTH = [{"HandoverSession": []}, {"BearerToken": []}]
 _CONVERSATION = {"type": "object", "properties": {
     "conversation_id": {"type": "string"}, "state": {"type": "string",
@@ -59,7 +60,10 @@ def handover_paths() -> dict[str, Any]:
         "/handover/presence": {"put": _op("Set online, away or offline", body=_text_body("status",
                                                                                           required=("status",)))},
         "/handover/agents": {"get": _op("Agents with status and load (supervisors)",
-                                        ok={"type": "array", "items": {"type": "object"}})},
+                                        ok={"type": "array", "items": {"type": "object"}}),
+                             "post": _op("Create an agent (admins)", status="201",
+                                         body=_text_body("username", "password", "role",
+                                                         required=("username", "password")))},
         "/handover/conversations": {"get": _op("Conversations with people", params=[state],
                                                ok={"type": "array", "items": _CONVERSATION})},
         base: {"get": _op("One conversation with its transcript and notes", params=[_ID], ok=_CONVERSATION)},
@@ -74,6 +78,16 @@ def handover_paths() -> dict[str, Any]:
                                          body=_text_body("reason"))},
         f"{base}/resolve": {"post": _op("Resolve", params=[_ID], ok=_CONVERSATION)},
         "/handover/ws": {"get": _op("The live feed (WebSocket upgrade)", params=[after])},
+        "/handover/teams": {"get": _op("Teams with languages, skills, hours and SLA policy",
+                                       ok={"type": "array", "items": {"type": "object"}})},
+        "/handover/canned-replies": {"get": _op("Canned replies for a team and language", params=[
+            {"name": "team", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "language", "in": "query", "required": False, "schema": {"type": "string"}}],
+            ok={"type": "array", "items": {"type": "object"}})},
+        "/handover/agents/{username}": {"patch": _op(
+            "Change an agent (supervisors; the role: admins)", params=[_USERNAME],
+            body={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}})},
+        "/handover/agents/{username}/disable": {"post": _op("Disable an agent (admins)", params=[_USERNAME])},
     }
 
 

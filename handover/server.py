@@ -13,6 +13,7 @@ from typing import Any
 
 from sanic import Blueprint, Sanic
 
+from handover.admin_api import admin_blueprint
 from handover.agents import AgentDirectory
 from handover.api import handover_blueprint
 from handover.config import DEFAULT_CONFIG_FILE, load_handover_config
@@ -44,7 +45,7 @@ class HandoverExtension:
         self.login_limiter = LoginRateLimiter()
 
     def blueprints(self) -> list[Blueprint]:
-        return [handover_blueprint(), websocket_blueprint()]
+        return [handover_blueprint(), admin_blueprint(), websocket_blueprint()]
 
     def openapi(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return handover_paths(), SECURITY_SCHEMES

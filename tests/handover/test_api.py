@@ -227,7 +227,8 @@ ROUTES = [("get", "/handover/me"), ("put", "/handover/presence"), ("get", "/hand
           ("post", "/handover/conversations/x/messages"), ("post", "/handover/conversations/x/notes"),
           ("post", "/handover/conversations/x/transfer"), ("post", "/handover/conversations/x/handback"),
           ("post", "/handover/conversations/x/resolve"), ("get", "/handover/agents"),
-          ("post", "/handover/logout")]
+          ("post", "/handover/logout"), ("get", "/handover/teams"), ("get", "/handover/canned-replies"),
+          ("post", "/handover/agents"), ("patch", "/handover/agents/x"), ("post", "/handover/agents/x/disable")]
 
 
 async def test_every_route_refuses_without_login_and_below_its_role(start) -> None:
@@ -349,3 +350,30 @@ async def test_the_callback_channel_delivers_bot_and_agent_messages_to_the_front
         assert messages[2]["text"].startswith("You're talking to the digital assistant again")
     finally:
         receiver.server.shutdown()
+
+
+async def test_admins_manage_agents_and_supervisors_their_teams_over_the_api(start) -> None:
+    app = await start()
+    await _agent(app, "root", role="admin")
+    await _agent(app, "sabine", role="supervisor")
+    await _agent(app, "erika")
+    root, sabine, erika = [await _login(app, name) for name in ("root", "sabine", "erika")]
+    new = {"username": "fritz", "password": PASSWORD, "languages": ["de"], "capacity": 2}
+    _, response = await app.ctx.api.post("/handover/agents", json=new, headers=sabine)
+    assert response.status == 403  # creating accounts is for admins
+    _, response = await app.ctx.api.post("/handover/agents", json=new, headers=root)
+    assert response.status == 201 and response.json["languages"] == ["de"]
+    _, response = await app.ctx.api.post("/handover/agents", json=new, headers=root)
+    assert response.status == 409 and "exists" in response.json["error"]
+    _, response = await app.ctx.api.patch("/handover/agents/fritz", json={"capacity": 4}, headers=sabine)
+    assert response.status == 200 and response.json["capacity"] == 4
+    _, response = await app.ctx.api.patch("/handover/agents/fritz", json={"role": "admin"}, headers=sabine)
+    assert response.status == 403  # a supervisor cannot hand out roles
+    _, response = await app.ctx.api.patch("/handover/agents/fritz", json={"capacity": 4}, headers=erika)
+    assert response.status == 403
+    _, response = await app.ctx.api.patch("/handover/agents/nobody", json={"capacity": 4}, headers=sabine)
+    assert response.status == 404
+    _, response = await app.ctx.api.post("/handover/agents/fritz/disable", headers=root)
+    assert response.status == 200 and response.json["disabled"] is True
+    _, response = await app.ctx.api.get("/handover/teams", headers=erika)
+    assert response.status == 200 and response.json == []  # the help desk has no handover.yml
