@@ -46,14 +46,16 @@ class HandoverSettings:
     sla_policies: Mapping[str, Any] = field(default_factory=dict)  # name -> handover.sla.SlaPolicy
     triggers: Any = None  # handover.triggers.TriggerConfig; None: no built-in triggers
     notice_interval_seconds: float = 60.0  # queue position updates, at most this often
+    default_language: str | None = None  # config.yml's language: notices for a customer whose language is unknown
 
     @classmethod
-    def from_config(cls, config: Any) -> HandoverSettings:
-        """From a `handover.config.HandoverConfig` (handover.yml)."""
+    def from_config(cls, config: Any, default_language: str | None = None) -> HandoverSettings:
+        """From a `handover.config.HandoverConfig` (handover.yml) and the model's language."""
         routing = RoutingSettings(offer_timeout_seconds=config.routing.offer_timeout_seconds,
                                   offline_grace_seconds=config.routing.offline_grace_seconds)
         return cls(default_team=config.routing.default_team, routing=routing, teams=dict(config.teams),
-                   sla_policies=dict(config.all_sla_policies), triggers=config.triggers)
+                   sla_policies=dict(config.all_sla_policies), triggers=config.triggers,
+                   default_language=default_language)
 
     def hours(self, team: str | None) -> Any:
         from handover.hours import BusinessHours
@@ -161,7 +163,8 @@ class HandoverPlugin:
         if first and (earlier.position, earlier.wait_minutes) == (notice.position, notice.wait_minutes):
             await self.service.record_notice(row["sender_id"], dataclasses.asdict(earlier))
             return
-        language = row.get("language") or (row.get("packet") or {}).get("language")
+        language = (row.get("language") or (row.get("packet") or {}).get("language")
+                    or self.settings.default_language)
         text = notice_text("utter_handover_queue_update", language, position=position,
                            wait_minutes=max(notice.wait_minutes or 1, 1))
         await self.service.queue_notice(row["sender_id"], text, dataclasses.asdict(notice))
@@ -229,7 +232,8 @@ class HandoverAction(Action):
         team = tracker.get_slot("handover_team") or settings.default_team
         skill = tracker.get_slot("handover_skill")
         priority = _priority(tracker.get_slot("handover_priority"))
-        language = tracker.get_slot("language") or (tracker.latest_message_data.get("language") or {}).get("name")
+        language = (tracker.get_slot("language") or (tracker.latest_message_data.get("language") or {}).get("name")
+                    or settings.default_language)
         outlook = await self.plugin.queue_outlook(team, skill, language)
         if not outlook["open"]:
             opening = outlook["opening"]

@@ -144,8 +144,9 @@ class HandoverRuntime:
         """Back to the bot: the slots the agent set, then the bot says so in the customer's language."""
         def extra(conn: Connection, change: Change, now: float) -> None:
             change.events.extend(SlotSet(name, value, timestamp=now).as_dict() for name, value in slots.items())
-            language = slots.get("language") or change.before.language or \
-                ((change.row or {}).get("packet") or {}).get("language")
+            language = (slots.get("language") or change.before.language
+                        or ((change.row or {}).get("packet") or {}).get("language")
+                        or self.plugin.settings.default_language)
             event = self._bot_notice("utter_handback", language, now)
             change.events.append(event)
             change.outbox.extend(store.insert_outbox(conn, sender_id, (change.row or {}).get("channel"),

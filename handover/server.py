@@ -57,7 +57,8 @@ class HandoverExtension:
             logger.warning("the human handover needs the SQL tracker store (SQLite or PostgreSQL); it is off")
             return
         config = load_handover_config(self.project_dir / DEFAULT_CONFIG_FILE)
-        settings = self.settings or HandoverSettings.from_config(config)
+        language = getattr(getattr(getattr(agent, "model", None), "metadata", None), "language", None)
+        settings = self.settings or HandoverSettings.from_config(config, default_language=language)
         service = HandoverService(tracker_store, broadcaster=create_broadcaster(processor.lock_store))
         plugin = HandoverPlugin(service, settings)
         outputs = getattr(app.ctx.bot, "outputs", None)

@@ -123,3 +123,32 @@ async def agent(trained_model: Path, parcel_service: str, monkeypatch: pytest.Mo
                         lock_store=InMemoryLockStore())
     yield loaded
     await loaded.close()
+
+
+@pytest.fixture
+async def handover_agent(trained_model: Path, parcel_service: str, monkeypatch: pytest.MonkeyPatch,
+                         tmp_path: Path) -> AsyncIterator[Any]:
+    """The example with its human handover plugged in (handover.yml), as `bot run` serves it.
+
+    The handover's clock is the same Tuesday morning as the actions': the service team is open.
+    """
+    from zoneinfo import ZoneInfo
+
+    from bot.core.agent import Agent
+    from bot.stores import InMemoryLockStore
+    from bot.stores.sql_tracker_store import SQLTrackerStore
+    from handover.config import load_handover_config
+    from handover.plugin import HandoverPlugin, HandoverSettings
+    from handover.service import HandoverService
+
+    monkeypatch.setenv("BOT_NOW", "2025-06-03T10:30:00")
+    now = datetime(2025, 6, 3, 10, 30, tzinfo=ZoneInfo("Europe/Berlin")).timestamp()
+    store = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
+    loaded = Agent.load(trained_model, project_dir=REPO, tracker_store=store, lock_store=InMemoryLockStore())
+    service = HandoverService(store, clock=lambda: now)
+    await service.start()
+    loaded.processor.plugin = HandoverPlugin(service, HandoverSettings.from_config(
+        load_handover_config(REPO / "handover.yml"), default_language=loaded.model.metadata.language))
+    yield loaded
+    await service.close()
+    await loaded.close()

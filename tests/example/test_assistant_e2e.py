@@ -38,19 +38,27 @@ async def test_english_opening_hours_and_order_status(agent: Any) -> None:
     assert (await say(agent, "thank you", "en-1")) == ["You're welcome! Is there anything else I can do for you?"]
 
 
-async def test_complaint_offers_a_human(agent: Any) -> None:
+async def test_complaint_offers_a_human_who_gets_the_conversation(handover_agent: Any) -> None:
+    agent = handover_agent
     replies = await agent.handle_text("The parcel arrived damaged", "en-2")
     assert replies[0]["text"].startswith("I'm very sorry about that!")
     assert [b["payload"] for b in replies[1]["buttons"]] == ["/affirm", "/deny"]
-    assert (await say(agent, "/affirm", "en-2"))[0].startswith("I'm passing this on to a colleague.")
+    # open (Tuesday morning) but nobody logged in: said so, and the conversation waits for the team
+    assert (await say(agent, "/affirm", "en-2"))[0].startswith("Nobody from our team is available right now.")
+    row = await agent.processor.plugin.service.row("en-2")
+    assert (row["state"], row["team"], row["language"]) == ("queued", "service", "en")
+    assert await say(agent, "hello?", "en-2") == []  # a person owns it now: the bot stays silent
 
 
-async def test_address_change_and_handoff_by_intent(agent: Any) -> None:
+async def test_address_change_and_handoff_by_intent(handover_agent: Any) -> None:
+    agent = handover_agent
     replies = await say(agent, '/delivery_address_change{"street": "Lindenweg 7", "zip": "01067", "city": "Dresden"}',
                         "de-2")
     assert replies[0].startswith("Gern ändere ich die Lieferadresse.")
     assert "Lindenweg 7, 01067 Dresden" in replies[-1]
-    assert (await say(agent, "/human_handoff", "de-2"))[0].startswith("Ich gebe Ihr Anliegen an eine Kollegin")
+    assert (await say(agent, "/human_handoff", "de-2"))[0].startswith("Gerade ist leider niemand aus unserem Team")
+    row = await agent.processor.plugin.service.row("de-2")
+    assert row["packet"]["slots"]["city"] == "Dresden"  # the agent sees what the customer already said
 
 
 async def test_two_fallbacks_in_a_row_offer_a_human(agent: Any) -> None:
