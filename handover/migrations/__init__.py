@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.stores.migrations import revision_in, upgrade
@@ -18,8 +19,18 @@ VERSION_TABLE = "handover_schema_version"
 HEAD_REVISION = "h0002"  # the newest revision in versions/ (a test checks it against alembic's view)
 
 
+# The tracker store's migration lock: processes starting at once create the tables one after another.
+_MIGRATION_LOCK_ID = 7_271_845_301
+
+
 def upgrade_handover_to_head(connection: Connection) -> None:
-    """Brings the handover tables up to the newest revision, inside the caller's transaction."""
+    """Brings the handover tables up to the newest revision, inside the caller's transaction.
+
+    On PostgreSQL the transaction first takes an advisory lock, so two `bot run` processes starting
+    together do not both create the tables (PostgreSQL would refuse the second with a duplicate type).
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_ID)))
     upgrade(connection, MIGRATIONS_DIR, VERSION_TABLE, HEAD_REVISION)
 
 

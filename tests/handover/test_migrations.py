@@ -42,3 +42,17 @@ async def test_migrations_create_every_table_of_the_current_shape(dialect, reque
         assert await store.append_events("x", [{"event": "slot", "name": "a", "value": 1}]) == 1
     finally:
         await store.close()
+
+
+@pytest.mark.postgres
+async def test_processes_starting_together_create_the_tables_once(request) -> None:
+    import asyncio
+
+    url, schema = request.getfixturevalue("postgres_url"), request.getfixturevalue("postgres_schema")
+    stores = [SQLTrackerStore(url, schema=schema) for _ in range(4)]  # four `bot run` processes at once
+    try:
+        await asyncio.gather(*(store.run_in_transaction(upgrade_handover_to_head) for store in stores))
+        assert await stores[0].run_in_transaction(current_revision, write=False) == HEAD_REVISION
+    finally:
+        for store in stores:
+            await store.close()
