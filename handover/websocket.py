@@ -60,16 +60,20 @@ def websocket_blueprint() -> Blueprint:
         try:
             last = await rt.service.last_feed_id()
             await ws.send(json.dumps({"type": "hello", "agent": caller.agent.as_dict(), "last_id": last}))
-            sent = await _catch_up(rt, ws, caller.agent, after) if after else last
+            delivered = _Delivered()
+            sent = await _catch_up(rt, ws, caller.agent, after, delivered) if after else last
             while True:
                 item = await subscription.get()
                 if subscription.overflowed or item["id"] > sent + 1:
                     subscription.overflowed = False
-                    sent = await _catch_up(rt, ws, caller.agent, sent)
-                if item["id"] > sent:
+                    sent = await _catch_up(rt, ws, caller.agent, sent, delivered)
+                # Ids come from a sequence, so a transaction can commit after a later id was sent: such
+                # an item arrives below `sent` and is still new, unless a catch-up sent it already.
+                if item["id"] not in delivered:
                     if relevant(caller.agent, item):
                         await ws.send(json.dumps({"type": "event", **item}, default=str))
-                    sent = item["id"]
+                    delivered.add(item["id"])
+                    sent = max(sent, item["id"])
         except asyncio.CancelledError:
             raise
         except Exception as error:  # the connection closed; the console reconnects with ?after=
@@ -82,16 +86,35 @@ def websocket_blueprint() -> Blueprint:
     return bp
 
 
-async def _catch_up(rt: Any, ws: Any, agent: Agent, after: int) -> int:
-    """Sends what came after `after` from the feed table; returns the last id seen."""
+class _Delivered:
+    """The ids this connection has handled lately (a bounded window), so no item goes out twice."""
+
+    WINDOW = 10_000
+
+    def __init__(self) -> None:
+        self._ids: dict[int, None] = {}  # insertion-ordered: the oldest is dropped first
+
+    def __contains__(self, item_id: int) -> bool:
+        return item_id in self._ids
+
+    def add(self, item_id: int) -> None:
+        self._ids[item_id] = None
+        if len(self._ids) > self.WINDOW:
+            del self._ids[next(iter(self._ids))]
+
+
+async def _catch_up(rt: Any, ws: Any, agent: Agent, after: int, delivered: _Delivered) -> int:
+    """Sends what came after `after` from the feed table (once); returns the last id seen."""
     last = after
     while True:
         items = await rt.service.feed_since(last)
         if not items:
             return last
         for item in items:
-            if relevant(agent, item):
-                await ws.send(json.dumps({"type": "event", **item}, default=str))
+            if item["id"] not in delivered:
+                if relevant(agent, item):
+                    await ws.send(json.dumps({"type": "event", **item}, default=str))
+                delivered.add(item["id"])
             last = item["id"]
 
 
