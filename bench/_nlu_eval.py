@@ -6,12 +6,10 @@ Not part of the framework package: these scripts are run by hand (see bench/READ
 from __future__ import annotations
 
 import atexit
-import copy
 import hashlib
 import pickle
 import resource
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -23,14 +21,17 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))  # run as `python bench/x.py` from anywhere without installing
 
-from bot.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING, NLU_FALLBACK_INTENT  # noqa: E402
+from bot.nlu.evaluation import Parser, parse_examples  # noqa: E402
+from bot.nlu.evaluation.metrics import entity_span_scores as entity_metrics  # noqa: E402, F401
+from bot.nlu.evaluation.metrics import intent_scores as intent_metrics  # noqa: E402, F401
+from bot.nlu.evaluation.metrics import latency_scores as latency_metrics  # noqa: E402, F401
+from bot.nlu.evaluation.training import train_pipeline as train_nlu_pipeline  # noqa: E402
+from bot.shared.nlu.constants import ENTITIES, INTENT  # noqa: E402
 from bot.shared.nlu.message import Message  # noqa: E402
 from bot.shared.nlu.training_data import TrainingData  # noqa: E402
 from bot.shared.yaml_io import read_yaml_file, to_plain  # noqa: E402
 
 OUT_OF_SCOPE = "out_of_scope"
-# A parse function: text -> Rasa parse JSON (at least intent.name and entities).
-Parser = Callable[[str], dict[str, Any]]
 
 
 def shared_dir() -> Path:
@@ -145,19 +146,9 @@ class Trained:
 
 def train_pipeline(config: dict[str, Any], data: TrainingData, language: str | None) -> Trained:
     """Trains the framework's pipeline, persists it and loads it back, as `bot run` would."""
-    from bot.nlu.pipeline import NLUPipeline
-
-    pipeline = NLUPipeline.from_config(copy.deepcopy(config), language=language)
-    started = time.perf_counter()
-    pipeline.train(data)
-    train_seconds = time.perf_counter() - started
-    with tempfile.TemporaryDirectory() as directory:
-        pipeline.persist(Path(directory))
-        started = time.perf_counter()
-        loaded = NLUPipeline.load(Path(directory))
-        load_seconds = time.perf_counter() - started
-    return Trained(loaded.parse, train_seconds, load_seconds,
-                   {"component_train_seconds": {k: round(v, 2) for k, v in pipeline.train_seconds.items()}})
+    trained = train_nlu_pipeline(config, data, language)
+    return Trained(trained.parse, trained.train_seconds, trained.load_seconds,
+                   {"component_train_seconds": trained.component_seconds})
 
 
 def train_tfidf_svm(data: TrainingData) -> Trained:
@@ -202,28 +193,12 @@ class Predictions:
 
 def predict(parse: Parser, messages: Iterable[Message]) -> Predictions:
     """Parses each message alone (as a live message would be), timing every call."""
-    result = Predictions([], [], [], [], [], [])
-    for message in messages:
-        started = time.perf_counter()
-        parsed = parse(message.text)
-        # A peer in another process times its own parse, so the pipe to it is not counted.
-        result.latencies.append(parsed.pop("_parse_seconds", None) or time.perf_counter() - started)
-        intent = (parsed.get(INTENT) or {}).get("name") or ""
-        ranking = [entry.get("name") for entry in parsed.get(INTENT_RANKING) or []]
-        result.gold_intents.append(str(message.get(INTENT)))
-        result.predicted_intents.append(str(intent))
-        result.predicted_without_fallback.append(
-            next((name for name in ranking if name != NLU_FALLBACK_INTENT), intent)
-            if intent == NLU_FALLBACK_INTENT else str(intent)
-        )
-        result.gold_entities.append(list(message.entities))
-        result.predicted_entities.append(list(parsed.get(ENTITIES) or []))
-        confidences = [float(entry.get("confidence") or 0.0) for entry in parsed.get(INTENT_RANKING) or []
-                       if entry.get("name") != NLU_FALLBACK_INTENT]
-        if not confidences and intent != NLU_FALLBACK_INTENT:  # a classifier without a ranking
-            confidences = [float((parsed.get(INTENT) or {}).get("confidence") or 0.0)]
-        result.top_confidences.append(((confidences + [0.0, 0.0])[0], (confidences + [0.0, 0.0])[1]))
-    return result
+    results = parse_examples(parse, messages)
+    return Predictions(
+        [r.gold_intent for r in results], [r.predicted_intent for r in results],
+        [r.predicted_without_fallback for r in results], [r.gold_entities for r in results],
+        [r.predicted_entities for r in results], [r.seconds for r in results],
+        [r.top_confidences for r in results])
 
 
 def fallback_config(config: dict[str, Any]) -> tuple[float, float] | None:
@@ -269,47 +244,6 @@ def threshold_table(in_scope: Predictions, out_of_scope: Predictions | None, thr
             row["oos_recall"] = detected / max(len(out_of_scope.predicted_without_fallback), 1)
         rows.append(row)
     return rows
-
-
-def intent_metrics(gold: list[str], predicted: list[str]) -> dict[str, float]:
-    """Accuracy and macro-F1 over the gold intents (a fallback prediction counts as wrong)."""
-    from sklearn.metrics import f1_score
-
-    if not gold:
-        return {"intent_accuracy": float("nan"), "intent_macro_f1": float("nan")}
-    accuracy = float(np.mean([g == p for g, p in zip(gold, predicted, strict=True)]))
-    # Averaging over gold labels only: nlu_fallback is not a class of the test set.
-    macro = f1_score(gold, predicted, labels=sorted(set(gold)), average="macro", zero_division=0)
-    return {"intent_accuracy": accuracy, "intent_macro_f1": float(macro)}
-
-
-def _spans(entities: list[dict[str, Any]]) -> set[tuple[str, int, int]]:
-    return {(str(e.get("entity")), int(e.get("start", -1)), int(e.get("end", -1))) for e in entities}
-
-
-def entity_metrics(gold: list[list[dict[str, Any]]], predicted: list[list[dict[str, Any]]]) -> dict[str, Any]:
-    """Micro precision/recall/F1 over entity spans; a match needs the same type, start and end."""
-    true_positive = gold_count = predicted_count = 0
-    for gold_entities, predicted_entities in zip(gold, predicted, strict=True):
-        gold_spans, predicted_spans = _spans(gold_entities), _spans(predicted_entities)
-        true_positive += len(gold_spans & predicted_spans)
-        gold_count += len(gold_spans)
-        predicted_count += len(predicted_spans)
-    if gold_count == 0:
-        return {"entity_f1": None, "entity_precision": None, "entity_recall": None, "entity_gold": 0}
-    precision = true_positive / predicted_count if predicted_count else 0.0
-    recall = true_positive / gold_count
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {"entity_f1": f1, "entity_precision": precision, "entity_recall": recall, "entity_gold": gold_count}
-
-
-def latency_metrics(latencies: list[float]) -> dict[str, float]:
-    if not latencies:
-        return {}
-    milliseconds = np.array(latencies) * 1000
-    return {"parse_ms_p50": float(np.percentile(milliseconds, 50)),
-            "parse_ms_p99": float(np.percentile(milliseconds, 99)),
-            "parse_ms_mean": float(milliseconds.mean())}
 
 
 def print_figures(title: str, figures: dict[str, Any]) -> None:

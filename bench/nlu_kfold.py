@@ -11,7 +11,6 @@ has a ResponseSelector, else by the intent (faq).
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import sys
 import time
@@ -27,16 +26,14 @@ from _nlu_eval import (  # noqa: E402
     intent_metrics,
     latency_metrics,
     peak_rss_mb,
-    predict,
     print_figures,
     read_config,
-    train_pipeline,
 )
 
-from bot.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, METADATA  # noqa: E402
-from bot.shared.nlu.message import Message  # noqa: E402
-from bot.shared.nlu.readers import is_nlu_file, load_nlu_files  # noqa: E402
-from bot.shared.nlu.training_data import TrainingData  # noqa: E402
+from bot.nlu.evaluation import ExampleResult  # noqa: E402
+from bot.nlu.evaluation.cross_validation import cross_validate  # noqa: E402
+from bot.shared.nlu.readers import find_nlu_files, load_nlu_files  # noqa: E402
+from bot.shared.nlu.split import stratification_label  # noqa: E402
 
 
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -53,104 +50,62 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 def nlu_files(paths: list[Path]) -> list[Path]:
     """The NLU YAML files among `paths` (folders searched recursively), in a stable order."""
-    found: list[Path] = []
-    for path in paths:
-        candidates = sorted(path.rglob("*")) if path.is_dir() else [path]
-        found.extend(p for p in candidates if is_nlu_file(p))
+    found = find_nlu_files(paths)
     if not found:
         raise SystemExit(f"no NLU training data (YAML with an 'nlu:' key) in {', '.join(map(str, paths))}")
     return found
 
 
-def _language(message: Message) -> str:
-    metadata = message.get(METADATA)
-    return str(metadata.get("language", "unknown")) if isinstance(metadata, dict) else "unknown"
+def _score_label(result: ExampleResult, has_selector: bool) -> tuple[str, str]:
+    """(gold, predicted): the retrieval key when a ResponseSelector picks it, else the intent."""
+    if has_selector and result.gold_response_key:
+        return result.gold_response_key, result.predicted_response_key or result.predicted_intent
+    return result.gold_intent, result.predicted_intent
 
 
-def _scores(gold: list[str], predicted: list[str], gold_entities: list[Any], predicted_entities: list[Any],
-            ) -> dict[str, Any]:
-    scores = intent_metrics(gold, predicted)
-    scores["entity_f1"] = entity_metrics(gold_entities, predicted_entities)["entity_f1"]
+def _scores(results: list[ExampleResult], has_selector: bool) -> dict[str, Any]:
+    gold, predicted = zip(*(_score_label(r, has_selector) for r in results), strict=True)
+    scores = intent_metrics(list(gold), list(predicted))
+    scores["entity_f1"] = entity_metrics([r.gold_entities for r in results],
+                                         [r.predicted_entities for r in results])["entity_f1"]
     return scores
 
 
-def _with_examples(data: TrainingData, examples: list[Message]) -> TrainingData:
-    """The same synonyms, regexes, lookups and responses, with a subset of the examples."""
-    return TrainingData(list(examples), dict(data.entity_synonyms), list(data.regex_features),
-                        list(data.lookup_tables), dict(data.responses), list(data.sources))
-
-
-def _fresh_copy(message: Message) -> Message:
-    """A test message that carries only its labels, so nothing from an earlier fold leaks in."""
-    return Message(data=copy.deepcopy(message.data), location=message.location)
-
-
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from sklearn.model_selection import StratifiedKFold
-
     config = read_config(args.config, args.epochs)
     has_selector = any(step.get("name") == "ResponseSelector" for step in config.get("pipeline") or [])
     data = load_nlu_files(nlu_files(args.data))
-    examples = data.intent_examples
-    labels = [str(m.get(INTENT_RESPONSE_KEY) or m.get(INTENT)) for m in examples]
-    counts = defaultdict(int)
-    for label in labels:
-        counts[label] += 1
-    rare = sorted(label for label, count in counts.items() if count < args.folds)
-    if rare:
-        print(f"note: {len(rare)} label(s) have fewer than {args.folds} examples and miss from some test folds: "
-              + ", ".join(rare[:10]) + (" ..." if len(rare) > 10 else ""))
-    print(f"{len(examples)} examples, {len(counts)} labels, {args.folds} folds", flush=True)
+    labels = {stratification_label(m) for m in data.intent_examples}
+    print(f"{len(data.intent_examples)} examples, {len(labels)} labels, {args.folds} folds", flush=True)
+    started = [time.perf_counter()]
 
-    def score_label(message: Message, parsed_intent: str, parsed: dict[str, Any]) -> tuple[str, str]:
-        if has_selector and message.get(INTENT_RESPONSE_KEY):
-            gold = str(message.get(INTENT_RESPONSE_KEY))
-            selectors = parsed.get("response_selector") or {}
-            entry = selectors.get(str(message.get(INTENT))) or selectors.get("default") or {}
-            selector = entry.get("response") or {}
-            return gold, str(selector.get("intent_response_key") or parsed_intent)
-        return str(message.get(INTENT)), parsed_intent
+    def progress(description: str, completed: int, total: int) -> None:
+        if description.endswith("training") and completed:
+            print(f"fold {completed}/{total} done ({time.perf_counter() - started[0]:.0f}s)", flush=True)
+            started[0] = time.perf_counter()
 
+    outcome = cross_validate(config, data, args.folds, args.seed, progress=progress)
+    if outcome.rare_labels:
+        print(f"note: {len(outcome.rare_labels)} label(s) have fewer than {args.folds} examples and miss from "
+              "some test folds: " + ", ".join(outcome.rare_labels[:10]) + (" ..." if len(outcome.rare_labels) > 10
+                                                                          else ""))
     per_fold: list[dict[str, Any]] = []
     per_language: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    latencies: list[float] = []
-    splitter = StratifiedKFold(n_splits=args.folds, shuffle=True, random_state=args.seed)
-    for fold, (train_index, test_index) in enumerate(splitter.split(np.zeros(len(labels)), labels), start=1):
-        started = time.perf_counter()
-        train_data = _with_examples(data, [_fresh_copy(examples[i]) for i in train_index])
-        trained = train_pipeline(config, train_data, config.get("language"))
-        test = [examples[i] for i in test_index]
-        # Parse once, keeping the whole parse result so retrieval keys can be read from it.
-        parsed_results: list[dict[str, Any]] = []
-
-        def parse(text: str, trained: Any = trained, parsed_results: list = parsed_results) -> dict[str, Any]:
-            result = trained.parse(text)
-            parsed_results.append(result)
-            return result
-
-        predictions = predict(parse, test)
-        latencies.extend(predictions.latencies)
-        gold, predicted = zip(*(score_label(m, p, r) for m, p, r in
-                                zip(test, predictions.predicted_intents, parsed_results, strict=True)), strict=True)
-        scores = _scores(list(gold), list(predicted), predictions.gold_entities, predictions.predicted_entities)
+    for fold in range(1, args.folds + 1):
+        results = [r for r, f in zip(outcome.results, outcome.fold_of, strict=True) if f == fold]
+        scores = _scores(results, has_selector)
         per_fold.append(scores)
-        by_language: dict[str, list[int]] = defaultdict(list)
-        for position, message in enumerate(test):
-            by_language[_language(message)].append(position)
-        for language, positions in by_language.items():
-            per_language[language].append(_scores(
-                [gold[i] for i in positions], [predicted[i] for i in positions],
-                [predictions.gold_entities[i] for i in positions],
-                [predictions.predicted_entities[i] for i in positions]))
+        for language in sorted({r.language or "unknown" for r in results}):
+            per_language[language].append(_scores([r for r in results if (r.language or "unknown") == language],
+                                                   has_selector))
         print(f"fold {fold}/{args.folds}: intent accuracy {scores['intent_accuracy']:.3f}, "
-              f"macro-F1 {scores['intent_macro_f1']:.3f}, entity F1 {_show(scores['entity_f1'])} "
-              f"({time.perf_counter() - started:.0f}s)", flush=True)
+              f"macro-F1 {scores['intent_macro_f1']:.3f}, entity F1 {_show(scores['entity_f1'])}", flush=True)
 
-    figures: dict[str, Any] = {"examples": len(examples), "labels": len(counts), "folds": args.folds,
+    figures: dict[str, Any] = {"examples": len(data.intent_examples), "labels": len(labels), "folds": args.folds,
                                **_summarise(per_fold)}
     for language in sorted(per_language):
         figures.update({f"{language}.{key}": value for key, value in _summarise(per_language[language]).items()})
-    figures.update({**latency_metrics(latencies), "peak_rss_mb": peak_rss_mb()})
+    figures.update({**latency_metrics([r.seconds for r in outcome.results]), "peak_rss_mb": peak_rss_mb()})
     return figures
 
 

@@ -14,7 +14,19 @@ from rich.text import Text
 from bot.cli.output import make_console, print_error, show_warnings_plainly
 from bot.shared.errors import BotError
 
-app = typer.Typer(help="A Rasa-compatible bot framework with human handover.", no_args_is_help=True,
+
+class _BotTyper(typer.Typer):
+    """Typer that reads options with several values as Rasa writes them (`--config a.yml b.yml`)."""
+
+    def __call__(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN204
+        if not args and "args" not in kwargs:
+            from bot.cli._argv import spread_multi_values
+
+            kwargs["args"] = spread_multi_values(sys.argv[1:])
+        return super().__call__(*args, **kwargs)
+
+
+app = _BotTyper(help="A Rasa-compatible bot framework with human handover.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
 console = make_console(stderr=True)
 _state = {"debug": False}
@@ -199,11 +211,14 @@ def _print_reply(reply: dict) -> None:
 
 def _register_commands() -> None:
     from bot.cli.data_commands import data_app
+    from bot.cli.data_nlu import convert_app, split_app
     from bot.cli.run import register as register_run
-    from bot.cli.test_command import test
+    from bot.cli.test_command import test_app
 
+    data_app.add_typer(split_app, name="split")
+    data_app.add_typer(convert_app, name="convert")
     app.add_typer(data_app, name="data")
-    app.command("test")(test)
+    app.add_typer(test_app, name="test")
     register_run(app)
     try:  # the human side plugs in; the framework runs without it
         from handover.cli import register as register_handover

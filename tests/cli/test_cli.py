@@ -81,6 +81,8 @@ def test_test_command_reports_like_rasa(trained_bot):
     assert "Stories: 7/7" in result.stdout and "Actions: 35/35" in result.stdout
     report = json.loads((trained_bot / "results" / "story_report.json").read_text())
     assert report["conversation_accuracy"]["correct"] == 7
+    # `bot test` runs the NLU test too (on data/ by default, as Rasa does)
+    assert (trained_bot / "results" / "intent_report.json").is_file() and "intent accuracy" in result.stdout
     shutil.rmtree(fixtures)
     empty = bot("test", "--stories", "data", cwd=trained_bot)  # stories, but none named test_*
     assert empty.returncode == 1 and "no test stories" in empty.stderr

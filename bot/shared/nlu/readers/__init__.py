@@ -3,6 +3,7 @@
 from bot.shared.nlu.readers.entity_markup import parse_entity_markup, to_markup
 from bot.shared.nlu.readers.nlu_yaml import (
     fill_response_phrases,
+    find_nlu_files,
     is_nlu_file,
     load_nlu_files,
     read_nlu_text,
@@ -11,6 +12,7 @@ from bot.shared.nlu.readers.nlu_yaml import (
 
 __all__ = [
     "fill_response_phrases",
+    "find_nlu_files",
     "is_nlu_file",
     "load_nlu_files",
     "parse_entity_markup",

@@ -57,6 +57,15 @@ def load_nlu_files(paths: Iterable[str | Path]) -> TrainingData:
     return merged
 
 
+def find_nlu_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The NLU files among `paths` (folders searched recursively, domain.yml skipped), in a stable order."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        candidates = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        found.extend(p for p in candidates if p.name not in ("domain.yml", "domain.yaml") and is_nlu_file(p))
+    return found
+
+
 def is_nlu_file(path: str | Path) -> bool:
     """True for a YAML file with a top-level `nlu:` or `responses:` key.
 

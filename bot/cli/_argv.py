@@ -1,0 +1,31 @@
+"""Options that take several values, as Rasa writes them (`--config a.yml b.yml`).
+
+click gives an option one value per occurrence, so `--config a.yml b.yml` is rewritten to
+`--config a.yml --config b.yml` before parsing, for the options and commands listed here.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NEGATIVE_NUMBER = re.compile(r"-\d+(?:\.\d*)?")
+
+# command (first word) -> options that take every following word up to the next option
+MULTI_VALUE_OPTIONS = {"test": ("--config", "--percentages", "--compare")}
+
+
+def spread_multi_values(argv: list[str]) -> list[str]:
+    """`["test", "nlu", "--config", "a", "b"]` -> `["test", "nlu", "--config", "a", "--config", "b"]`."""
+    command = next((word for word in argv if not word.startswith("-")), None)
+    options = MULTI_VALUE_OPTIONS.get(command or "", ())
+    spread: list[str] = []
+    current: str | None = None
+    for word in argv:
+        if word.startswith("-") and not _NEGATIVE_NUMBER.fullmatch(word):
+            current = word if word in options else None
+            spread.append(word)
+        elif current is not None and spread[-1] != current:
+            spread.extend([current, word])
+        else:
+            spread.append(word)
+    return spread

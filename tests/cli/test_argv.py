@@ -1,0 +1,15 @@
+"""Options with several values as Rasa writes them (`--config a.yml b.yml`)."""
+
+from bot.cli._argv import spread_multi_values
+
+
+def test_values_after_a_multi_value_option_are_spread():
+    argv = ["test", "nlu", "--config", "a.yml", "b.yml", "--runs", "3", "--percentages", "0", "25", "--out", "x"]
+    assert spread_multi_values(argv) == ["test", "nlu", "--config", "a.yml", "--config", "b.yml", "--runs", "3",
+                                         "--percentages", "0", "--percentages", "25", "--out", "x"]
+    assert spread_multi_values(["--debug", "test", "--compare", "A", "B"]) == ["--debug", "test", "--compare", "A",
+                                                                               "--compare", "B"]
+
+
+def test_other_commands_are_left_alone():
+    assert spread_multi_values(["train", "--config", "a.yml"]) == ["train", "--config", "a.yml"]
