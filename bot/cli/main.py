@@ -1,4 +1,4 @@
-"""`bot`: train, parse, shell (and, as they land, run, test, data validate)."""
+"""`bot`: init, train, parse, shell, interactive, visualize, run, test, data, models."""
 
 from __future__ import annotations
 
@@ -64,30 +64,36 @@ def train(
     fixed_model_name: Annotated[str | None, typer.Option(help="Archive name instead of a timestamp.")] = None,
 ) -> None:
     """Train a model from the project's data, config and domain."""
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    train_project(config, domain, data, out, nlu_only=nlu, force=force, fixed_model_name=fixed_model_name)
 
+
+def train_project(config: Path, domain: Path | None = None, data: list[Path] | None = None,
+                  out: Path | None = None, *, nlu_only: bool = False, force: bool = False,
+                  fixed_model_name: str | None = None) -> Path | None:
+    """Trains with a progress bar and prints where the model is; `out` defaults to the project's models/."""
+    from bot.cli.progress import progress_bar
     from bot.model.training import train as train_model
     from bot.nn.progress import epoch_listener
     from bot.shared.project import Project
 
     try:
         project = Project.discover(config.parent, config=config, domain=domain, data=data)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                      console=console, transient=True) as progress:
-            task = progress.add_task("loading training data", total=None)
+        with progress_bar(console, "loading training data") as report:
+            step = {"index": 0, "count": 0}
 
             def on_step(name: str, index: int, count: int) -> None:
-                progress.update(task, description=f"training {name}", completed=index, total=count)
+                step.update(index=index, count=count)
+                report(f"training {name}", index, count)
 
             def on_epoch(name: str, epoch: int, epochs: int, loss: float) -> None:
-                progress.update(task, description=f"training {name}: epoch {epoch}/{epochs}, loss {loss:.3f}")
+                report(f"training {name}: epoch {epoch}/{epochs}, loss {loss:.3f}", step["index"], step["count"])
 
             with epoch_listener(on_epoch):
-                result = train_model(project, out, nlu_only=nlu, force=force, fixed_name=fixed_model_name,
-                                     progress=on_step)
+                result = train_model(project, out if out is not None else config.parent / "models",
+                                     nlu_only=nlu_only, force=force, fixed_name=fixed_model_name, progress=on_step)
     except BotError as error:
         _fail(error)
-        return
+        return None
     if result.reused:
         console.print(Text.assemble("Nothing changed. The newest model is up to date: ",
                                     (str(result.model_path), "bold")))
@@ -95,6 +101,7 @@ def train(
         console.print(Text.assemble(f"Trained {', '.join(result.trained_parts) or 'nothing new'} in "
                                     f"{result.seconds:.1f}s. Model: ", (str(result.model_path), "bold")))
     typer.echo(str(result.model_path))
+    return result.model_path
 
 
 @app.command()
@@ -212,12 +219,20 @@ def _print_reply(reply: dict) -> None:
 def _register_commands() -> None:
     from bot.cli.data_commands import data_app
     from bot.cli.data_nlu import convert_app, split_app
+    from bot.cli.init_command import init
+    from bot.cli.interactive_command import interactive
+    from bot.cli.models_command import models_app
     from bot.cli.run import register as register_run
     from bot.cli.test_command import test_app
+    from bot.cli.visualize_command import visualize
 
     data_app.add_typer(split_app, name="split")
     data_app.add_typer(convert_app, name="convert")
     app.add_typer(data_app, name="data")
+    app.add_typer(models_app, name="models")
+    app.command("init")(init)
+    app.command("interactive")(interactive)
+    app.command("visualize")(visualize)
     app.add_typer(test_app, name="test")
     register_run(app)
     try:  # the human side plugs in; the framework runs without it

@@ -90,17 +90,21 @@ def _story_report(stories: list[Path], model: Path) -> Any:
     if not blocks:
         raise BotError(f"no test stories in {', '.join(map(str, paths))}",
                        hint="name test story files test_*.yml, or pass --stories FILE")
-    return asyncio.run(evaluate_stories(expand_stories(blocks), domain, loaded.nlu, policies))
+    return loaded.path, asyncio.run(evaluate_stories(expand_stories(blocks), domain, loaded.nlu, policies))
 
 
 def run_story_test(stories: list[Path], model: Path, out: Path) -> bool:
     """Tests the stories, writes story_report.json and failed_test_stories.yml; True when all passed."""
     from bot.core.evaluation.story_evaluation import write_story_reports
+    from bot.model.evaluations import record_evaluation
 
-    report = _story_report(stories, model)
+    archive, report = _story_report(stories, model)
     written = write_story_reports(report, out)
     summary = report.summary()
     total = len(report.stories)
+    record_evaluation(archive, "stories", {"passed": report.passed_stories, "total": total,
+                                           "action_accuracy": summary["action_accuracy"]},
+                      ", ".join(map(str, stories)))
     console.print(f"Stories: {report.passed_stories}/{total} correct "
                   f"({summary['conversation_accuracy']['accuracy']:.1%})")
     console.print(f"Actions: {summary['correct_actions']}/{summary['total_actions']} correct "
@@ -155,7 +159,7 @@ def _compare_models(models: list[Path], nlu: list[Path], stories: list[Path], ou
         console.print(intents)
     metadata = [read_archive_metadata(path) for path in models]
     if all(m is not None and "core" in m.parts for m in metadata) and any(p.exists() for p in stories):
-        accuracies = [_story_report(stories, path).passed_stories for path in models]
+        accuracies = [_story_report(stories, path)[1].passed_stories for path in models]
         console.print(f"Test stories passed: {names[0]} {accuracies[0]}, {names[1]} {accuracies[1]}", highlight=False)
     verdict = f"[bold]{comparison.better}[/bold] is better (higher intent macro F1)" if comparison.better \
         else "Neither model is better: the same intent macro F1 and accuracy"

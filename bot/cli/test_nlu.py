@@ -85,6 +85,9 @@ def run_nlu_test(model: Path, data: Any, out: Path, plots: bool, sources: list[P
         results = parse_examples(parse, examples)
         report("writing reports", len(examples), len(examples))
         written = write_reports(results, out, entity_extractors(loaded.nlu.pipeline_config, results), plots)
+    from bot.model.evaluations import record_evaluation
+
+    record_evaluation(loaded.path, "nlu", written.summary, ", ".join(map(str, sources)))
     print_summary(written.summary, f"NLU test of {loaded.path.name} on {len(results)} messages")
     print_worst_intents(written.intent_report)
     console.print(f"Reports in {out}/: " + ", ".join(p.name for p in written.files), highlight=False)

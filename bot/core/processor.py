@@ -126,8 +126,10 @@ class MessageProcessor:
         return await self.handle_message(UserMessage(f"/{intent}", sender_id, input_channel, parse_data=parse))
 
     async def execute_action(self, sender_id: str, action_name: str, input_channel: str | None = None,
-                             policy: str | None = None, confidence: float | None = None) -> list[dict[str, Any]]:
-        """Runs one named action, then lets the policies continue until they listen."""
+                             policy: str | None = None, confidence: float | None = None,
+                             predict_after: bool = True) -> list[dict[str, Any]]:
+        """Runs one named action, then lets the policies continue until they listen (unless not
+        `predict_after`: interactive learning confirms every step itself)."""
         if action_name not in self.domain.action_names_or_texts:
             raise BotError(f"action '{action_name}' is not in the domain",
                            hint="list it under 'actions:' in domain.yml and retrain")
@@ -136,7 +138,8 @@ class MessageProcessor:
             stored = len(tracker.events)
             await self._start_session_if_due(tracker, None)
             prediction = PolicyPrediction([], policy or "api", 0)
-            if await self._run_action(self._action(action_name), tracker, prediction, input_channel, confidence):
+            if (await self._run_action(self._action(action_name), tracker, prediction, input_channel, confidence)
+                    and predict_after):
                 await self._predict_and_run(tracker, input_channel)
             new_events = tracker.events[stored:]
             await self._save(tracker, stored, seq)

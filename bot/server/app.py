@@ -86,6 +86,7 @@ def create_app(
     from bot.server.api import api_blueprint
     from bot.server.channels import install_channels
     from bot.server.info import info_blueprint
+    from bot.server.model_api import model_blueprint
     from bot.server.rest_channel import rest_blueprint
 
     if agent is None and agent_loader is None:
@@ -106,6 +107,7 @@ def create_app(
     install_channels(app, credentials)
     if settings.api_enabled:
         app.blueprint(api_blueprint())
+        app.blueprint(model_blueprint())
     for extension in app.ctx.extensions:
         for blueprint in extension.blueprints():
             app.blueprint(blueprint)

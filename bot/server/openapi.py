@@ -94,6 +94,13 @@ _API_PATHS = {
         "Run an action, then continue predicting", _TRACKER_AND_MESSAGES, tag="Tracker",
         params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body(_ref("ExecuteBody")),
         errors=(400, 401, 404, 503))},
+    "/model": {"put": {
+        "summary": "Serve another model archive (a path on the server or a model server URL), no restart",
+        "tags": ["Model"], "requestBody": _body({"type": "object", "properties": {
+            "model_file": {"type": "string"},
+            "model_server": {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}}}}),
+        "responses": {"204": {"description": "The new model is served"}, "400": _ERROR, "401": _ERROR,
+                      "409": _ERROR, "503": _ERROR}}},
     "/conversations/{conversation_id}/predict": {"post": _op(
         "Scores of every action for the next step (nothing is run)", _json(_ref("PredictResult")),
         tag="Tracker", params=[_CONVERSATION_ID], errors=(401, 404, 503))},
