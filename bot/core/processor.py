@@ -184,7 +184,10 @@ class MessageProcessor:
 
     async def predict_next(self, sender_id: str) -> dict[str, Any]:
         """What the policies would do next, without doing it."""
-        tracker = await self.fetch_tracker(sender_id)
+        return self.predict_for(await self.fetch_tracker(sender_id))
+
+    def predict_for(self, tracker: DialogueStateTracker) -> dict[str, Any]:
+        """What the policies would do next in `tracker` (stored or built from events), with every score."""
         action_name, prediction = self.policies.predict(tracker, self.domain)
         scores = [{"action": name, "score": score}
                   for name, score in zip(self.domain.action_names_or_texts, prediction.probabilities, strict=False)]

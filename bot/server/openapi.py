@@ -101,6 +101,23 @@ _API_PATHS = {
             "model_server": {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}}}}),
         "responses": {"204": {"description": "The new model is served"}, "400": _ERROR, "401": _ERROR,
                       "409": _ERROR, "503": _ERROR}}},
+    "/model/test/intents": {"post": _op(
+        "Evaluate the served NLU on test data (YAML or Rasa's JSON in the body)", _json({"type": "object"}),
+        tag="Model", body={"required": True, "content": {"application/x-yaml": {"schema": {"type": "string"}},
+                                                          "application/json": {"schema": {"type": "object"}}}},
+        errors=(400, 401, 409, 503))},
+    "/model/test/stories": {"post": _op(
+        "Evaluate the served model on test stories (YAML in the body)", _json({"type": "object"}), tag="Model",
+        body={"required": True, "content": {"application/x-yaml": {"schema": {"type": "string"}}}},
+        errors=(400, 401, 503))},
+    "/model/predict": {"post": _op(
+        "Scores of every action after the given events (nothing is stored)", _json(_ref("PredictResult")),
+        tag="Model", body=_body({"type": "array", "items": _ref("Event")}), errors=(400, 401, 503))},
+    "/conversations/{conversation_id}/story": {"get": _op(
+        "The conversation as a Rasa story", {"description": "Story YAML", "content": {
+            "application/x-yaml": {"schema": {"type": "string"}}}}, tag="Tracker",
+        params=[_CONVERSATION_ID, {"name": "all_sessions", "in": "query", "required": False,
+                                   "schema": {"type": "boolean", "default": False}}], errors=(401, 503))},
     "/conversations/{conversation_id}/predict": {"post": _op(
         "Scores of every action for the next step (nothing is run)", _json(_ref("PredictResult")),
         tag="Tracker", params=[_CONVERSATION_ID], errors=(401, 404, 503))},

@@ -4,20 +4,18 @@ examples the project already has are not written again."""
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bot.shared.core.domain.constants import ACTION_LISTEN, ACTION_SESSION_START
+from bot.shared.core.story_writer import story_block, story_steps
 from bot.shared.nlu.message import Message
 from bot.shared.nlu.training_data import TrainingData
 
 STORIES_FILE = Path("data") / "interactive" / "stories.yml"
 NLU_FILE = Path("data") / "interactive" / "nlu.yml"
-_SKIPPED_ACTIONS = {ACTION_LISTEN, ACTION_SESSION_START}
 
 
 @dataclass
@@ -26,28 +24,6 @@ class SavedSession:
     nlu_file: Path | None
     new_examples: int
     steps: int
-
-
-def story_steps(events: Sequence[dict[str, Any]]) -> list[str]:
-    """Story YAML lines (`  - intent: ...`) for a conversation's events, after its last restart."""
-    start = max((i + 1 for i, e in enumerate(events) if e.get("event") == "restart"), default=0)
-    lines: list[str] = []
-    for event in events[start:]:
-        kind = event.get("event")
-        if kind == "user":
-            parse = event.get("parse_data") or {}
-            lines.append(f"  - intent: {(parse.get('intent') or {}).get('name')}")
-            entities = [e for e in parse.get("entities") or [] if e.get("entity")]
-            if entities:
-                lines.append("    entities:")
-                lines.extend(f"    - {e['entity']}: {json.dumps(e.get('value'), ensure_ascii=False)}" for e in entities)
-        elif kind == "action" and event.get("name") not in _SKIPPED_ACTIONS:
-            lines.append(f"  - action: {event.get('name') or event.get('action_text')}")
-        elif kind == "slot" and event.get("name") != "requested_slot":
-            lines.append(f"  - slot_was_set:\n    - {event['name']}: {json.dumps(event.get('value'), ensure_ascii=False)}")
-        elif kind == "active_loop":
-            lines.append(f"  - active_loop: {event.get('name') or 'null'}")
-    return lines
 
 
 def save_session(project_dir: Path, events: Sequence[dict[str, Any]], examples: Sequence[Message],
@@ -62,9 +38,8 @@ def save_session(project_dir: Path, events: Sequence[dict[str, Any]], examples: 
             '# Written by `bot interactive`: conversations confirmed step by step. Edit or move them freely.\n'
             'version: "3.1"\nstories:\n')
         name = f"interactive {time.strftime('%Y-%m-%d %H:%M:%S')}"
-        block = f"- story: {json.dumps(name)}\n  steps:\n" + "\n".join(steps) + "\n"
         with stories_path.open("a", encoding="utf-8") as file:
-            file.write(header + block)
+            file.write(header + story_block(name, events))
     new = _new_examples(examples, existing)
     if new:
         from bot.shared.nlu.readers import read_nlu_yaml

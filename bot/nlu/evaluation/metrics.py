@@ -35,7 +35,7 @@ def label_report(gold: Sequence[str], predicted: Sequence[str], exclude: Sequenc
         warnings.simplefilter("ignore", UserWarning)
         report = classification_report(gold, predicted, labels=[label for label in labels if label not in exclude],
                                        output_dict=True, zero_division=0)
-    matrix = confusion_matrix(gold, predicted, labels=labels)
+        matrix = confusion_matrix(gold, predicted, labels=labels)
     for row, label in enumerate(labels):
         if label not in report:
             continue

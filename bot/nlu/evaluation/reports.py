@@ -149,3 +149,32 @@ def _write_response_reports(results: Sequence[ExampleResult], out_dir: Path, plo
 def _write_json(path: Path, content: Any) -> Path:
     path.write_text(json.dumps(content, indent=2, ensure_ascii=False, default=str))
     return path
+
+
+def rasa_test_response(results: Sequence[ExampleResult], extractors: Sequence[str]) -> dict[str, Any]:
+    """What Rasa's `POST /model/test/intents` answers: intent, entity and response selection evaluations."""
+    summary = summarise(results, extractors)
+    intent_report = label_report([r.gold_intent for r in results], [r.predicted_intent for r in results])
+    response: dict[str, Any] = {"intent_evaluation": {
+        "report": intent_report, "accuracy": intent_report.get("accuracy"),
+        "f1_score": intent_report.get("weighted avg", {}).get("f1-score"),
+        "precision": intent_report.get("weighted avg", {}).get("precision"),
+        "predictions": [{"text": r.text, "intent": r.gold_intent, "predicted": r.predicted_intent,
+                         "confidence": r.confidence} for r in results],
+        "errors": [r.as_error() for r in results if not r.intent_correct]}}
+    entities: dict[str, Any] = {}
+    for extractor, scores in (summary.get("entities") or {}).items():
+        token_gold, token_predicted = entity_token_pairs(results, extractor)
+        report = label_report(token_gold, token_predicted, exclude=[NO_ENTITY])
+        entities[extractor] = {"report": report, "f1_score": scores["token_f1"],
+                               "precision": report.get("weighted avg", {}).get("precision"),
+                               "span_f1": scores["span_f1"], "errors": entity_errors(results, extractor)}
+    response["entity_evaluation"] = entities
+    retrieval = [r for r in results if r.gold_response_key]
+    if "response_selection" in summary:
+        report = label_report([r.gold_response_key or "" for r in retrieval],
+                              [r.predicted_response_key or "" for r in retrieval])
+        response["response_selection_evaluation"] = {
+            "report": report, "accuracy": report.get("accuracy"),
+            "f1_score": report.get("weighted avg", {}).get("f1-score")}
+    return response

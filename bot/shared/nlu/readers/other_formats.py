@@ -47,8 +47,13 @@ def _add_inline_synonyms(data: TrainingData, message: Message) -> None:
 
 def read_rasa_json(path: Path) -> TrainingData:
     """Rasa's JSON training data: common_examples, entity_synonyms, regex_features, lookup_tables."""
+    return read_rasa_json_text(path.read_text(encoding="utf-8"), path)
+
+
+def read_rasa_json_text(text: str, path: Path | str = "<json>") -> TrainingData:
+    """The same from a string; `path` names it in errors."""
     try:
-        content = json.loads(path.read_text(encoding="utf-8"))
+        content = json.loads(text)
     except json.JSONDecodeError as error:
         raise InvalidTrainingData(f"not valid JSON: {error.msg}", location=location(path, error.lineno),
                                   hint="fix the JSON syntax at that line") from None
