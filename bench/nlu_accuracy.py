@@ -29,7 +29,6 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _fewshot import write_fewshot_split  # noqa: E402
 from _nlu_eval import (  # noqa: E402
-    NLU_FALLBACK_INTENT,
     OUT_OF_SCOPE,
     REPO,
     LanguageModelCache,
@@ -49,6 +48,7 @@ from _nlu_eval import (  # noqa: E402
 )
 from _rasa_peer import rasa_python, rasa_version, train_rasa  # noqa: E402
 
+from bot.shared.nlu.constants import NLU_FALLBACK_INTENT  # noqa: E402
 from bot.shared.nlu.readers import is_nlu_file, load_nlu_files, read_nlu_yaml  # noqa: E402
 
 DATASETS = {
