@@ -35,6 +35,12 @@ def upgrade(connection: Connection, directory: Path, version_table: str, head: s
     Shared by every set of tables in the database (the tracker's, the handover's); each keeps its
     own version table, and `env.py` in each directory calls `run_online_migrations`.
     """
+    if connection.dialect.name == "postgresql":
+        # Two processes starting at once (a deploy) would both create the tables and one would fail on
+        # PostgreSQL's catalog; the second waits here until the first commits, then finds them current.
+        import zlib
+
+        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(zlib.crc32(version_table.encode()))))
     if revision_in(connection, version_table) == head:
         return
     from alembic import command
