@@ -64,8 +64,8 @@ async def _download(url: str) -> Path:
                 with target.open("wb") as file:
                     async for chunk in response.aiter_bytes():
                         file.write(chunk)
-    except httpx.HTTPError as error:
-        raise bad_request(f"Cannot fetch the model from {url}: {error}", "model_server.url") from None
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
+        raise bad_request(f"Cannot fetch the model from {url!r}: {error}", "model_server.url") from None
     return target
 
 

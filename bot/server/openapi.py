@@ -112,7 +112,7 @@ _API_PATHS = {
         errors=(400, 401, 503))},
     "/model/predict": {"post": _op(
         "Scores of every action after the given events (nothing is stored)", _json(_ref("PredictResult")),
-        tag="Model", body=_body({"type": "array", "items": _ref("Event")}), errors=(400, 401, 503))},
+        tag="Model", body=_body({"type": "array", "items": _ref("EventBody")}), errors=(400, 401, 503))},
     "/conversations/{conversation_id}/story": {"get": _op(
         "The conversation as a Rasa story", {"description": "Story YAML", "content": {
             "application/x-yaml": {"schema": {"type": "string"}}}}, tag="Tracker",
