@@ -18,6 +18,7 @@ from handover.agents import AgentDirectory
 from handover.api import handover_blueprint
 from handover.config import DEFAULT_CONFIG_FILE, load_handover_config
 from handover.config_store import sync_config
+from handover.console import console_blueprint
 from handover.delivery import Outbox
 from handover.login_limits import LoginRateLimiter
 from handover.openapi import SECURITY_SCHEMES, handover_paths
@@ -45,7 +46,7 @@ class HandoverExtension:
         self.login_limiter = LoginRateLimiter()
 
     def blueprints(self) -> list[Blueprint]:
-        return [handover_blueprint(), admin_blueprint(), websocket_blueprint()]
+        return [handover_blueprint(), admin_blueprint(), websocket_blueprint(), console_blueprint()]
 
     def openapi(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return handover_paths(), SECURITY_SCHEMES

@@ -100,16 +100,19 @@ def helpdesk_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: Any) -> AsyncIterator[str]:
+async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
     """Runs `app` as a real server in the test's event loop (one start, one stop); yields its base URL.
+
+    `port` serves on a given port (a restarted server where the browser expects the old one).
 
     The ASGI test client starts and stops the app around every request, which a server with
     background work (routing, outbox) and concurrent requests must not do.
     """
     app.config.TOUCHUP = False  # Sanic rewrites its HTTP code per app once; a second app in a process fails
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    if port is None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
     server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
                                      access_log=False)
     assert server is not None
@@ -121,5 +124,9 @@ async def serving(app: Any) -> AsyncIterator[str]:
     finally:
         await server.before_stop()
         server.close()
+        # Python 3.11 leaves accepted connections open after close(); a stopped process has none, and a
+        # browser's kept-alive connection must not reach this app once its stores are closed.
+        for connection in list(server.connections):
+            connection.close()
         await server.wait_closed()
         await server.after_stop()

@@ -1,0 +1,334 @@
+// The agent's view: presence, the conversation list with unread counts, the open conversation
+// (transcript, composer, packet card, notes) and its actions, kept live by the feed.
+import { html, useState, useEffect, useRef, useCallback } from "./ui.js";
+import { t } from "./i18n.js";
+import { Feed } from "./feed.js";
+import { startConsole, TopBar } from "./shell.js";
+import { chime, notify } from "./alerts.js";
+import { PacketCard } from "./packet.js";
+import { Transcript, Composer, Notes } from "./conversation.js";
+import { TransferDialog, HelpDialog, useShortcuts } from "./dialogs.js";
+
+const PRESENCE = ["online", "away", "offline"];
+const RETRIES = [250, 500, 1000, 2000, 4000];
+
+/** Runs a read again while the server is away or restarting (no answer, 5xx); gives up when `stale()`. */
+async function retrying(read, stale) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (failure) {
+      const transient = failure.status === 0 || failure.status >= 500;
+      if (!transient || attempt >= RETRIES.length || stale()) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, RETRIES[attempt]));
+    }
+  }
+}
+const EMPTY = { offered: [], mine: [], queued: [] };
+
+function Presence({ status, onChange }) {
+  return html`<div class="presence" role="group" aria-label=${t("presence.label")}>
+    ${PRESENCE.map((value) => html`<button type="button" class=${`presence-${value}`} aria-pressed=${status === value ? "true" : "false"}
+        onClick=${() => onChange(value)}>${t(`presence.${value}`)}</button>`)}
+  </div>`;
+}
+
+function stateText(conversation) {
+  if (conversation.state === "assigned") return t("state.assigned", { agent: conversation.agent });
+  return t(`state.${conversation.state}`);
+}
+
+function ListSection({ id, title, items, selected, unread, warnings, onSelect }) {
+  return html`<section class="list-section" aria-labelledby=${id}>
+    <h2 id=${id}>${title} <span class="count">(${items.length})</span></h2>
+    ${items.length ? html`<ul class="conversations">${items.map((item) => {
+      const count = unread[item.conversation_id] || 0;
+      const warned = warnings[item.conversation_id];
+      return html`<li key=${item.conversation_id}>
+        <button type="button" class="conversation" aria-current=${item.conversation_id === selected ? "true" : undefined}
+            data-conversation=${item.conversation_id} onClick=${() => onSelect(item.conversation_id)}>
+          <span class="customer">${item.conversation_id}</span>
+          <span class="summary">${item.reason || ""} · ${stateText(item)}</span>
+          ${(item.labels || []).length ? html`<span class="labels">${item.labels.map((label) => html`<span class="label">${label}</span>`)}</span>` : ""}
+          ${warned && warned !== "ok" ? html`<span class=${`sla sla-${warned}`}>${t(`sla.state.${warned}`)}</span>` : ""}
+          ${count ? html`<span class="unread">${t("list.unread", { count })}</span>` : ""}
+        </button>
+      </li>`;
+    })}</ul>` : html`<p class="muted">${t("list.empty")}</p>`}
+  </section>`;
+}
+
+function AgentView({ api, agent, logout, titleKey }) {
+  const me = agent.username;
+  const [presence, setPresence] = useState(agent.status || "offline");
+  const [lists, setLists] = useState(EMPTY);
+  const [selected, setSelected] = useState(null);
+  const [detail, setDetail] = useState(null);
+  const [pending, setPending] = useState([]);
+  const [unread, setUnread] = useState({});
+  const [warnings, setWarnings] = useState({});
+  const [feedState, setFeedState] = useState("connecting");
+  const [notice, setNotice] = useState(null);
+  const [error, setError] = useState(null);
+  const [dialog, setDialog] = useState(null);
+  const [replies, setReplies] = useState([]);
+  const [focusMessage, setFocusMessage] = useState(false);
+  const selectedRef = useRef(null);
+  const listsRef = useRef(EMPTY);
+  const messageRef = useRef(null);
+  const noteRef = useRef(null);
+  const listSeq = useRef(0);
+  const detailSeq = useRef(0);
+  selectedRef.current = selected;
+  listsRef.current = lists;
+
+  const fail = useCallback((failure) => {
+    if (failure && failure.status !== 401) setError(failure.message || String(failure));
+  }, []);
+
+  const refreshLists = useCallback(async () => {
+    const seq = ++listSeq.current;
+    try {
+      const [offered, mine, queued] = await retrying(() => Promise.all(["offered", "mine", "queued"]
+        .map((state) => api.get(`/handover/conversations?state=${state}`))), () => seq !== listSeq.current);
+      if (seq !== listSeq.current) return;
+      const offeredIds = new Set(offered.map((item) => item.conversation_id));
+      setLists({ offered, mine, queued: queued.filter((item) => !offeredIds.has(item.conversation_id)) });
+    } catch (failure) {
+      if (seq === listSeq.current) fail(failure);
+    }
+  }, [api]);
+
+  const refreshDetail = useCallback(async (id = selectedRef.current) => {
+    if (!id) return;
+    const seq = ++detailSeq.current;
+    const stale = () => seq !== detailSeq.current || selectedRef.current !== id;
+    try {
+      const found = await retrying(() => api.get(api.conversation(id)), stale);
+      if (!stale()) setDetail(found);
+    } catch (failure) {
+      if (stale()) return;
+      if (failure.status === 404) setDetail(null);
+      fail(failure);
+    }
+  }, [api]);
+
+  const select = useCallback((id) => {
+    setSelected(id);
+    selectedRef.current = id;
+    setDetail(null);
+    setPending([]);
+    setError(null);
+    if (id) {
+      setUnread((counts) => ({ ...counts, [id]: 0 }));
+      refreshDetail(id);
+    }
+  }, [refreshDetail]);
+
+  // The live feed: a new connection (the first, or after a drop) reloads what is on screen, then
+  // each event updates it. Unread counts come from events, counted once by the feed's ids.
+  useEffect(() => {
+    const feed = new Feed({
+      onState: (state) => {
+        setFeedState(state);
+        if (state === "live") {
+          refreshLists();
+          refreshDetail();
+        }
+      },
+      onClosed: async () => {
+        try {
+          await api.get("/handover/me");
+          return true;
+        } catch (failure) {
+          return failure.status !== 401; // 401: the shell is back at the login
+        }
+      },
+      onEvent: (event) => {
+        const id = event.conversation_id;
+        const open = id && id === selectedRef.current;
+        switch (event.kind) {
+          case "offer":
+            if (event.data.offered_to === me) {
+              chime();
+              notify(t("offer.notification"), t("offer.body", { customer: id, reason: event.data.reason || "" }), id,
+                () => select(id));
+            }
+            refreshLists();
+            break;
+          case "conversation":
+            refreshLists();
+            if (open) refreshDetail(id);
+            break;
+          case "customer_message":
+            if (open && document.visibilityState === "visible") refreshDetail(id);
+            else {
+              setUnread((counts) => ({ ...counts, [id]: (counts[id] || 0) + 1 }));
+              if (open) refreshDetail(id);
+            }
+            break;
+          case "agent_message":
+          case "note":
+          case "labels":
+            if (open) refreshDetail(id);
+            if (event.kind === "labels") refreshLists();
+            break;
+          case "sla_warning":
+            setWarnings((current) => ({ ...current, [id]: event.data.state }));
+            break;
+          case "agent_status":
+            if (event.data.username === me) setPresence(event.data.status);
+            break;
+          default:
+            break;
+        }
+      },
+    });
+    feed.start();
+    return () => feed.stop();
+  }, [api]);
+
+  useEffect(() => {
+    const seen = () => {
+      const id = selectedRef.current;
+      if (document.visibilityState === "visible" && id) setUnread((counts) => ({ ...counts, [id]: 0 }));
+    };
+    document.addEventListener("visibilitychange", seen);
+    return () => document.removeEventListener("visibilitychange", seen);
+  }, []);
+
+  // Canned replies for the open conversation (placeholders filled from its slots by the server).
+  useEffect(() => {
+    if (!selected) return;
+    const params = new URLSearchParams({ conversation_id: selected });
+    api.get(`/handover/canned-replies?${params}`).then(setReplies, fail);
+  }, [selected]);
+
+  async function changePresence(status) {
+    try {
+      const updated = await api.put("/handover/presence", { status });
+      setPresence(updated.status);
+    } catch (failure) {
+      fail(failure);
+    }
+  }
+
+  async function act(path, body, done) {
+    const id = selectedRef.current;
+    setError(null);
+    try {
+      await api.post(api.conversation(id, path), body);
+      if (done) setNotice(t(done));
+      await Promise.all([refreshLists(), refreshDetail(id)]);
+    } catch (failure) {
+      fail(failure);
+    }
+  }
+
+  async function accept(id = selectedRef.current) {
+    if (!id) return;
+    setError(null);
+    try {
+      await api.post(api.conversation(id, "/accept"));
+      if (selectedRef.current !== id) select(id);
+      await Promise.all([refreshLists(), refreshDetail(id)]);
+      setFocusMessage(true); // once the field is enabled for the new owner
+
+    } catch (failure) {
+      fail(failure);
+    }
+  }
+
+  async function send(text) {
+    const id = selectedRef.current;
+    const local = { from: "agent", text, timestamp: Date.now() / 1000, pending: true, agent: { name: agent.display_name || me } };
+    setPending((items) => [...items, local]);
+    try {
+      await api.post(api.conversation(id, "/messages"), { text });
+      await refreshDetail(id);
+      setPending((items) => items.filter((item) => item !== local));
+    } catch (failure) {
+      setPending((items) => items.map((item) => (item === local ? { ...item, pending: false, failed: failure.message } : item)));
+    }
+  }
+
+  async function addNote(text) {
+    await act("/notes", { text });
+  }
+
+  async function transfer(target, note) {
+    setDialog(null);
+    await act("/transfer", { ...target, note: note || undefined }, "done.transferred");
+  }
+
+  const all = [...lists.offered, ...lists.mine, ...lists.queued];
+  const current = detail || all.find((item) => item.conversation_id === selected) || null;
+  const mineNow = current && current.state === "assigned" && (current.agent === me || agent.role !== "agent");
+  const acceptable = current && (current.state === "queued" || current.state === "offered");
+  const answered = detail && (detail.transcript || []).some((item) => item.from === "agent");
+
+  useEffect(() => {
+    if (focusMessage && mineNow && messageRef.current) {
+      messageRef.current.focus();
+      setFocusMessage(false);
+    }
+  });
+
+  useShortcuts({
+    accept: () => accept(acceptable ? selectedRef.current : (listsRef.current.offered[0] || {}).conversation_id),
+    next: (step) => {
+      if (!all.length) return;
+      const index = all.findIndex((item) => item.conversation_id === selectedRef.current);
+      select(all[(index + step + all.length) % all.length].conversation_id);
+    },
+    message: () => messageRef.current && messageRef.current.focus(),
+    note: () => noteRef.current && noteRef.current.focus(),
+    transfer: () => mineNow && setDialog("transfer"),
+    handback: () => mineNow && act("/handback", {}, "done.handback"),
+    resolve: () => mineNow && act("/resolve", undefined, "done.resolved"),
+    help: () => setDialog("help"),
+  });
+
+  return html`<div class="console">
+    <${TopBar} agent=${agent} logout=${logout} titleKey=${titleKey}>
+      <${Presence} status=${presence} onChange=${changePresence} />
+      <span class=${`feed feed-${feedState}`} role="status">${t(`feed.${feedState}`)}</span>
+      <button type="button" onClick=${() => setDialog("help")}>${t("help.open")}</button>
+    <//>
+    <div class="layout">
+      <nav class="list" aria-label=${t("list.label")}>
+        <${ListSection} id="offered-heading" title=${t("list.offered")} items=${lists.offered} selected=${selected} unread=${unread} warnings=${warnings} onSelect=${select} />
+        <${ListSection} id="mine-heading" title=${t("list.mine")} items=${lists.mine} selected=${selected} unread=${unread} warnings=${warnings} onSelect=${select} />
+        <${ListSection} id="queued-heading" title=${t("list.queued")} items=${lists.queued} selected=${selected} unread=${unread} warnings=${warnings} onSelect=${select} />
+      </nav>
+      <main class="pane">
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+        ${notice && html`<p class="notice" role="status">${notice}</p>`}
+        ${!current ? html`<p class="muted">${t("none.selected")}</p>` : html`
+          <header class="pane-header">
+            <h2>${current.conversation_id} <span class="muted">· ${stateText(current)}</span></h2>
+            <div class="actions">
+              ${acceptable && html`<button type="button" class="primary" onClick=${() => accept()}>${t("accept")}</button>`}
+              <button type="button" disabled=${!mineNow} onClick=${() => setDialog("transfer")}>${t("transfer")}</button>
+              <button type="button" disabled=${!mineNow} onClick=${() => act("/handback", {}, "done.handback")}>${t("handback")}</button>
+              <button type="button" disabled=${!mineNow} onClick=${() => act("/resolve", undefined, "done.resolved")}>${t("resolve")}</button>
+            </div>
+          </header>
+          <div class="work">
+            <div class="talk">
+              <${Transcript} items=${[...((detail && detail.transcript) || []), ...pending]} />
+              <${Composer} canReply=${mineNow} replies=${replies} onSend=${send} inputRef=${messageRef} />
+            </div>
+            <aside class="side" aria-label=${t("side.label")}>
+              <${PacketCard} conversation=${current} answered=${answered} warned=${warnings[current.conversation_id]} />
+              <${Notes} notes=${(detail && detail.notes) || []} onAdd=${addNote} inputRef=${noteRef} />
+            </aside>
+          </div>`}
+      </main>
+    </div>
+    ${dialog === "transfer" && html`<${TransferDialog} api=${api} onTransfer=${transfer} onClose=${() => setDialog(null)} />`}
+    ${dialog === "help" && html`<${HelpDialog} onClose=${() => setDialog(null)} />`}
+  </div>`;
+}
+
+startConsole(AgentView);

@@ -1,0 +1,33 @@
+// The console's one way to build DOM: Preact components written with htm's tagged templates.
+// Preact sets text as text nodes, so customer, agent and bot texts can never become markup here;
+// never set HTML from strings in the console (tests/handover/console checks the scripts for it).
+import { h, render, Fragment } from "./vendor/preact.mjs";
+import { useState, useEffect, useRef, useMemo, useCallback, useReducer } from "./vendor/hooks.mjs";
+import htm from "./vendor/htm.mjs";
+
+export const html = htm.bind(h);
+export { h, render, Fragment, useState, useEffect, useRef, useMemo, useCallback, useReducer };
+
+/** "14:05" for a Unix time in seconds, in the browser's time zone and the console's language. */
+export function clock(seconds, language) {
+  if (seconds == null) return "";
+  return new Date(seconds * 1000).toLocaleTimeString(language, { hour: "2-digit", minute: "2-digit" });
+}
+
+/** "3 May, 14:05" for a Unix time in seconds. */
+export function dateTime(seconds, language) {
+  if (seconds == null) return "";
+  return new Date(seconds * 1000).toLocaleString(language, {
+    day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  });
+}
+
+/** "1:05" or "-0:12" for a number of seconds. */
+export function duration(seconds) {
+  const sign = seconds < 0 ? "-" : "";
+  const total = Math.floor(Math.abs(seconds));
+  const minutes = Math.floor(total / 60);
+  const rest = String(total % 60).padStart(2, "0");
+  if (minutes >= 60) return `${sign}${Math.floor(minutes / 60)}:${String(minutes % 60).padStart(2, "0")}:${rest}`;
+  return `${sign}${minutes}:${rest}`;
+}
