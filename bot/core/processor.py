@@ -216,6 +216,19 @@ class MessageProcessor:
             await self._save(tracker, stored, seq)
         return tracker.copy()
 
+    async def replace_events(self, sender_id: str, events: Sequence[Event]) -> DialogueStateTracker:
+        """Makes `events` the conversation's whole history (HTTP API's replace); returns its tracker.
+
+        The tracker is built from the events before anything is stored, so events that cannot make a
+        tracker leave the stored conversation untouched. Listeners are not told: nothing happened in
+        the conversation, a client rewrote it.
+        """
+        replacement = DialogueStateTracker.from_dicts(sender_id, [e.as_dict() for e in events], self.domain)
+        async with self.lock_store.lock(sender_id):
+            self._trackers.pop(sender_id, None)
+            await self.tracker_store.replace_events(sender_id, [e.as_dict() for e in replacement.events])
+            return await self.fetch_tracker(sender_id)
+
     # -- steps -----------------------------------------------------------------------------------
     async def _owner(self, tracker: DialogueStateTracker) -> Owner:
         """Who answers the message just logged; the plugin may add events first (a withdrawn wait)."""

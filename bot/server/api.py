@@ -16,9 +16,17 @@ from sanic.response import HTTPResponse, json
 from bot.server.auth import authenticate
 from bot.server.errors import ApiError, bad_request, json_body
 from bot.server.logging import message_log
-from bot.server.requests import EventBody, ExecuteBody, MessageBody, ParseBody, TriggerIntentBody, validated
+from bot.server.requests import (
+    ExecuteBody,
+    MessageBody,
+    ParseBody,
+    TriggerIntentBody,
+    events_from_body,
+    validated,
+)
 from bot.server.requests import conversation_id as decoded_id
 from bot.server.state import server_state
+from bot.shared.errors import BotError
 
 __all__ = ["api_blueprint", "include_events_parameter"]
 
@@ -114,8 +122,30 @@ def api_blueprint() -> Blueprint:
         """Appends one event object or a list of them; returns the tracker."""
         conversation_id = decoded_id(conversation_id)
         include = include_events_parameter(request)
-        events = _events_from_body(json_body(request))
+        events = events_from_body(json_body(request))
         tracker = await server_state(request.app).require_agent().processor.append_events(conversation_id, events)
+        return json(tracker.current_state(include))
+
+    @blueprint.put("/conversations/<conversation_id:path>/tracker/events")
+    async def replace_events(request: Request, conversation_id: str) -> HTTPResponse:
+        """Replaces the conversation's events with the list in the body (Rasa's replace); returns the tracker.
+
+        Every event is checked before anything is stored: one bad event is a 400 naming it, and the
+        stored conversation stays as it was.
+        """
+        conversation_id = decoded_id(conversation_id)
+        include = include_events_parameter(request)
+        body = json_body(request)
+        if not isinstance(body, list):
+            raise bad_request("The body must be a JSON list of events (the conversation's new history; [] empties "
+                              "it), e.g. [{\"event\": \"action\", \"name\": \"action_listen\"}].", "body")
+        events = events_from_body(body, allow_empty=True)
+        processor = server_state(request.app).require_agent().processor
+        try:
+            tracker = await processor.replace_events(conversation_id, events)
+        except BotError as error:  # an event the tracker cannot take (the store was not touched)
+            raise ApiError(HTTPStatus.BAD_REQUEST, "BadRequest", f"The events cannot be stored: {error.message}",
+                           {"parameter": "body", "in": "body"}, hint=error.hint) from None
         return json(tracker.current_state(include))
 
     @blueprint.post("/conversations/<conversation_id:path>/messages")
@@ -202,29 +232,6 @@ async def _require_conversation(processor: Any, conversation_id: str) -> None:
         raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"There is no conversation '{conversation_id}'.",
                        {"parameter": "conversation_id", "in": "path"},
                        hint="send a message to the conversation first")
-
-
-def _events_from_body(body: Any) -> list[Any]:
-    """The events of an append request: one event object or a non-empty list of them."""
-    from bot.shared.core.events import Event, InvalidEvent
-
-    items = body if isinstance(body, list) else [body]
-    if not items:
-        raise bad_request("The request body holds no events.", "body")
-    events = []
-    for index, item in enumerate(items):
-        where = "body" if not isinstance(body, list) else f"body[{index}]"
-        if not isinstance(item, Mapping):
-            raise bad_request('An event must be an object with an "event" key.', where)
-        validated(EventBody, item, prefix=f"{where}.")
-        try:
-            events.append(Event.from_dict(dict(item)))
-        except InvalidEvent as error:
-            raise ApiError(HTTPStatus.BAD_REQUEST, "BadRequest", error.message,
-                           {"parameter": where, "in": "body", "hint": error.hint}) from None
-        except (TypeError, ValueError) as error:  # a field of the wrong type
-            raise bad_request(f"The event is malformed: {error}.", where) from None
-    return events
 
 
 def _complete_parse_data(parse_data: Mapping[str, Any], text: str | None) -> dict[str, Any]:

@@ -51,6 +51,8 @@ def _op(summary: str, ok: dict[str, Any], *, tag: str, params: list[Any] | None 
     return operation
 
 
+_NLU_YAML = {"type": "string", "description": "Rasa NLU YAML (a top-level 'nlu:' list of intents and examples)"}
+_STORIES_YAML = {"type": "string", "description": "Rasa test stories YAML (a top-level 'stories:' list)"}
 _TRACKER_AND_MESSAGES = _json({"type": "object", "properties": {
     "tracker": _ref("Tracker"), "messages": {"type": "array", "items": _ref("BotMessage")}}})
 
@@ -82,6 +84,9 @@ _API_PATHS = {
     "/conversations/{conversation_id}/tracker/events": {"post": _op(
         "Append events to a conversation", _TRACKER, tag="Tracker", params=[_CONVERSATION_ID, _INCLUDE_EVENTS],
         body=_body({"oneOf": [_ref("EventBody"), {"type": "array", "minItems": 1, "items": _ref("EventBody")}]}),
+        errors=(400, 401, 503)), "put": _op(
+        "Replace a conversation's events (all checked first: one bad event changes nothing)", _TRACKER,
+        tag="Tracker", params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body(_ref("EventsBody")),
         errors=(400, 401, 503))},
     "/conversations/{conversation_id}/messages": {"post": _op(
         "Add a user message without running actions", _TRACKER, tag="Tracker",
@@ -103,16 +108,16 @@ _API_PATHS = {
                       "409": _ERROR, "503": _ERROR}}},
     "/model/test/intents": {"post": _op(
         "Evaluate the served NLU on test data (YAML or Rasa's JSON in the body)", _json({"type": "object"}),
-        tag="Model", body={"required": True, "content": {"application/x-yaml": {"schema": {"type": "string"}},
-                                                          "application/json": {"schema": {"type": "object"}}}},
+        tag="Model", body={"required": True, "content": {"application/x-yaml": {"schema": _NLU_YAML},
+                                                          "application/json": {"schema": _ref("NluTestData")}}},
         errors=(400, 401, 409, 503))},
     "/model/test/stories": {"post": _op(
         "Evaluate the served model on test stories (YAML in the body)", _json({"type": "object"}), tag="Model",
-        body={"required": True, "content": {"application/x-yaml": {"schema": {"type": "string"}}}},
+        body={"required": True, "content": {"application/x-yaml": {"schema": _STORIES_YAML}}},
         errors=(400, 401, 503))},
     "/model/predict": {"post": _op(
         "Scores of every action after the given events (nothing is stored)", _json(_ref("PredictResult")),
-        tag="Model", body=_body({"type": "array", "items": _ref("EventBody")}), errors=(400, 401, 503))},
+        tag="Model", body=_body(_ref("EventsBody")), errors=(400, 401, 503))},
     "/conversations/{conversation_id}/story": {"get": _op(
         "The conversation as a Rasa story", {"description": "Story YAML", "content": {
             "application/x-yaml": {"schema": {"type": "string"}}}}, tag="Tracker",

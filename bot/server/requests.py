@@ -8,16 +8,18 @@ decoding (`bot.server.errors.json_body`), so a malformed request is a 400 naming
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Annotated, Any, Literal, TypeVar
 from urllib.parse import unquote
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError
 
 from bot.server.errors import ApiError, bad_request, unstorable
 
 __all__ = [
-    "MAX_CONVERSATION_ID_LENGTH", "EventBody", "ExecuteBody", "MessageBody", "ParseBody", "ParseData",
-    "TriggerIntentBody", "conversation_id", "request_schemas", "validated",
+    "MAX_CONVERSATION_ID_LENGTH", "EventBody", "EventsBody", "ExecuteBody", "MessageBody", "NluTestData",
+    "ParseBody", "ParseData", "TriggerIntentBody", "conversation_id", "events_from_body", "request_schemas",
+    "validated",
 ]
 
 # Longer ids do not fit the tracker store's key column (the REST channel caps senders the same way).
@@ -103,6 +105,66 @@ class ExecuteBody(BaseModel):
     confidence: FiniteNumber | None = None
 
 
+class EventsBody(RootModel[list[EventBody]]):
+    """A conversation as a list of events: `PUT /conversations/{id}/tracker/events` (its new history;
+    [] empties it) and `POST /model/predict`."""
+
+
+class NluJsonEntity(_Open):
+    """An annotated entity of Rasa's JSON training format: character offsets into the example's text."""
+
+    entity: str
+    start: int = Field(ge=0)
+    end: int = Field(ge=0)
+    value: Any = None
+    role: str | None = None
+    group: str | None = None
+
+
+class NluJsonExample(_Open):
+    """One example of Rasa's JSON format (`common_examples`)."""
+
+    text: str = Field(min_length=1)
+    intent: str | None = None
+    entities: list[NluJsonEntity] = Field(default_factory=list)
+
+
+class NluJsonSynonym(_Open):
+    """`{"value": "credit", "synonyms": ["credit card account"]}`."""
+
+    value: str
+    synonyms: list[str] = Field(default_factory=list)
+
+
+class NluJsonRegex(_Open):
+    """`{"name": "zipcode", "pattern": "[0-9]{5}"}`."""
+
+    name: str
+    pattern: str
+
+
+class NluJsonLookup(_Open):
+    """`{"name": "city", "elements": ["Berlin", "Paris"]}`."""
+
+    name: str
+    elements: list[str] = Field(default_factory=list)
+
+
+class NluJsonData(_Open):
+    """`rasa_nlu_data`: examples, plus synonyms, regexes and lookup tables as Rasa writes them."""
+
+    common_examples: list[NluJsonExample] = Field(default_factory=list)
+    entity_synonyms: list[NluJsonSynonym] = Field(default_factory=list)
+    regex_features: list[NluJsonRegex] = Field(default_factory=list)
+    lookup_tables: list[NluJsonLookup] = Field(default_factory=list)
+
+
+class NluTestData(_Open):
+    """`POST /model/test/intents` as JSON: Rasa's JSON training format (YAML bodies are read as NLU YAML)."""
+
+    rasa_nlu_data: NluJsonData
+
+
 Model = TypeVar("Model", bound=BaseModel)
 
 
@@ -115,6 +177,30 @@ def validated(model: type[Model], data: Any, where: str = "body", prefix: str = 
         path = prefix + _path(first["loc"])
         field = f"The field '{path}'" if path and path != "body" else "The request body"
         raise bad_request(f"{field} is wrong: {first['msg']}.", path or "body", where) from None
+
+
+def events_from_body(body: Any, *, allow_empty: bool = False) -> list[Any]:
+    """`Event`s from a body of one event object or a list of them (non-empty unless `allow_empty`);
+    a 400 naming the first bad one ("body[2].timestamp")."""
+    from bot.shared.core.events import Event, InvalidEvent
+
+    items = body if isinstance(body, list) else [body]
+    if not items and not allow_empty:
+        raise bad_request("The request body holds no events.", "body")
+    events = []
+    for index, item in enumerate(items):
+        where = "body" if not isinstance(body, list) else f"body[{index}]"
+        if not isinstance(item, dict):
+            raise bad_request('An event must be an object with an "event" key.', where)
+        validated(EventBody, item, prefix=f"{where}.")
+        try:
+            events.append(Event.from_dict(dict(item)))
+        except InvalidEvent as error:
+            raise ApiError(HTTPStatus.BAD_REQUEST, "BadRequest", error.message,
+                           {"parameter": where, "in": "body", "hint": error.hint}) from None
+        except (TypeError, ValueError) as error:  # a field of the wrong type
+            raise bad_request(f"The event is malformed: {error}.", where) from None
+    return events
 
 
 def _path(loc: tuple[Any, ...]) -> str:
@@ -144,7 +230,7 @@ def _bad_id(problem: str) -> ApiError:
 def request_schemas() -> dict[str, Any]:
     """JSON schemas of the request bodies (and what they use), for `/openapi.json`'s components."""
     schemas: dict[str, Any] = {}
-    for model in (ParseBody, MessageBody, TriggerIntentBody, ExecuteBody, EventBody):
+    for model in (ParseBody, MessageBody, TriggerIntentBody, ExecuteBody, EventBody, EventsBody, NluTestData):
         schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema

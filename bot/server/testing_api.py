@@ -15,6 +15,7 @@ from sanic.response import HTTPResponse, json, text
 
 from bot.server.auth import check_token
 from bot.server.errors import ApiError, bad_request, json_body
+from bot.server.requests import NluTestData, events_from_body, validated
 from bot.server.state import server_state
 from bot.shared.errors import BotError
 
@@ -36,12 +37,17 @@ def _invalid(error: BotError) -> ApiError:
 
 
 def _nlu_test_data(request: Request) -> Any:
+    """NLU YAML, or Rasa's JSON format checked against `NluTestData` first (a 400 naming the wrong field)."""
     from bot.shared.nlu.readers import read_nlu_text
     from bot.shared.nlu.readers.other_formats import read_rasa_json_text
 
     body = _body_text(request)
     try:
-        data = read_rasa_json_text(body, "body") if body.lstrip().startswith("{") else read_nlu_text(body, "body")
+        if body.lstrip().startswith("{"):
+            validated(NluTestData, json_body(request))
+            data = read_rasa_json_text(body, "body")
+        else:
+            data = read_nlu_text(body, "body")
     except BotError as error:
         raise _invalid(error) from None
     if not data.intent_examples:
@@ -97,13 +103,14 @@ def testing_blueprint() -> Blueprint:
         """The next action's scores for a conversation given as a list of events (nothing is stored)."""
         from bot.core.tracker import DialogueStateTracker
 
-        events = json_body(request)
-        if not isinstance(events, list) or not all(isinstance(e, dict) for e in events):
+        body = json_body(request)
+        if not isinstance(body, list):
             raise bad_request("The body must be a JSON list of events, e.g. [{\"event\": \"user\", ...}].", "body")
+        events = [event.as_dict() for event in events_from_body(body, allow_empty=True)]
         processor = server_state(request.app).require_agent().processor
         try:
             tracker = DialogueStateTracker.from_dicts("default", events, processor.domain)
-        except (BotError, KeyError, TypeError, ValueError) as error:
+        except BotError as error:
             raise bad_request(f"An event cannot be read: {error}", "body") from None
         result = processor.predict_for(tracker)
         result["scores"] = sorted(result["scores"], key=lambda s: (-s["score"], s["action"]))

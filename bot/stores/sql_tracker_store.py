@@ -233,6 +233,13 @@ class SQLTrackerStore:
         return await self._run(_append_rows, sender_id, rows, now, last_event_at, session_offset, expected_seq,
                                write=True)
 
+    async def replace_events(self, sender_id: str, new_events: Sequence[Mapping[str, Any]]) -> int:
+        """Deletes the conversation's events and stores `new_events` in one transaction (see the protocol)."""
+        rows = [_row_for(sender_id, item) for item in new_events]  # every event checked before the transaction
+        now = time.time()
+        return await self._run(_replace_rows, sender_id, rows, now, max([now, *(r["timestamp"] for r in rows)]),
+                               _session_offset(rows), write=True)
+
     async def run_in_transaction(self, work: Callable[..., T], *args: Any, write: bool = True) -> T:
         """Runs `work(connection, *args)`, a synchronous SQLAlchemy function, in one transaction.
 
@@ -426,6 +433,29 @@ def _append_rows(conn: Connection, sender_id: str, rows: list[dict[str, Any]], c
         row["seq"] = first + offset
     conn.execute(sa.insert(events), rows)
     return new_last
+
+
+def _replace_rows(conn: Connection, sender_id: str, rows: list[dict[str, Any]], now: float,
+                  last_event_at: float, session_offset: int | None) -> int:
+    """Under the conversation's row lock: its events deleted, `rows` inserted numbered from old last seq + 2."""
+    query = sa.select(conversations.c.last_seq).where(conversations.c.sender_id == sender_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    old_last = conn.scalar(query)
+    first = 1 if old_last is None else int(old_last) + 2
+    last = first + len(rows) - 1
+    values = {"last_seq": last, "last_event_at": last_event_at,
+              "session_start_seq": None if session_offset is None else first + session_offset - 1}
+    conn.execute(sa.delete(events).where(events.c.sender_id == sender_id))
+    if old_last is None:
+        conn.execute(sa.insert(conversations).values(sender_id=sender_id, created=now, **values))
+    else:
+        conn.execute(sa.update(conversations).where(conversations.c.sender_id == sender_id).values(**values))
+    for offset, row in enumerate(rows):
+        row["seq"] = first + offset
+    if rows:
+        conn.execute(sa.insert(events), rows)
+    return last
 
 
 def _row_for(sender_id: str, item: Any) -> dict[str, Any]:

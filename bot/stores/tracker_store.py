@@ -1,7 +1,8 @@
 """The `TrackerStore` protocol and `create_tracker_store` for endpoints.yml's `tracker_store:`.
 
 A tracker store is an append-only log of events per conversation (sender id). It never
-rewrites what it stored; reading a conversation starts at its latest `session_started`
+rewrites what it stored, except when a client replaces a conversation's events as a whole
+(`PUT /conversations/{id}/tracker/events`, `replace_events`); reading a conversation starts at its latest `session_started`
 event unless the caller asks for the whole history (export, annotation).
 """
 
@@ -36,6 +37,16 @@ class TrackerStore(Protocol):
         Returns the conversation's sequence number after them: its events are numbered 1, 2, ...
         With `expected_seq`, appends only if the conversation is still at that number and raises
         `ConcurrentAppend` (writing nothing) otherwise.
+        """
+        ...
+
+    async def replace_events(self, sender_id: str, events: Sequence[Mapping[str, Any]]) -> int:
+        """Makes `events` the conversation's only events, in one step; returns its last seq.
+
+        Every event is checked first: a bad one raises `BotError` and the stored conversation stays as
+        it was. The new events are numbered on from the old last seq, skipping one number: whoever holds
+        a tracker up to the old seq (another process's cache, a web chat client) then sees a gap instead
+        of "just newer events", and reads the conversation again.
         """
         ...
 

@@ -65,10 +65,29 @@ async def test_predict_on_events_and_story_of_a_conversation(app):
     ("/model/test/intents", "nlu:\n- intent: greet\n  examples: oops\n", "cannot be read"),
     ("/model/test/stories", "stories: 5\n", "cannot be read"),
     ("/model/predict", '{"event": "user"}', "JSON list of events"),
-    ("/model/predict", '[{"event": "nonsense"}]', "cannot be read"),
+    ("/model/predict", '[{"event": "nonsense"}]', "Unknown event name 'nonsense'"),
+    ("/model/predict", '[{"event": "user", "timestamp": "noon"}]', "'body[0].timestamp'"),
+    ("/model/test/intents", '{"rasa_nlu_data": {"common_examples": [{"text": "hi", "entities": [{"entity": "x"}]}]}}',
+     "'rasa_nlu_data.common_examples[0].entities[0].start'"),
+    ("/model/test/intents", '{"rasa_nlu_data": []}', "'rasa_nlu_data'"),
 ])
 async def test_bad_input_is_a_400_naming_the_problem(app, path, body, words):
     _, response = await app.asgi_client.post(path, params=AUTH, content=body)
     assert response.status == 400 and words in response.json["error"], response.json
     _, unauthenticated = await app.asgi_client.post(path, content=body)
     assert unauthenticated.status == 401
+
+
+async def test_openapi_describes_the_testing_bodies(app):
+    _, response = await app.asgi_client.get("/openapi.json")
+    document = response.json
+    paths, schemas = document["paths"], document["components"]["schemas"]
+    intents = paths["/model/test/intents"]["post"]["requestBody"]["content"]
+    assert intents["application/json"]["schema"] == {"$ref": "#/components/schemas/NluTestData"}
+    assert "nlu:" in intents["application/x-yaml"]["schema"]["description"]
+    assert paths["/model/predict"]["post"]["requestBody"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/EventsBody"}
+    assert schemas["EventsBody"]["items"] == {"$ref": "#/components/schemas/EventBody"}
+    assert "start" in schemas["NluJsonEntity"]["required"]
+    replace = paths["/conversations/{conversation_id}/tracker/events"]["put"]
+    assert replace["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/EventsBody")

@@ -299,3 +299,37 @@ def test_switching_sqlite_to_wal_is_retried_while_another_process_holds_the_new_
     with pytest.raises(sqlite3.OperationalError, match="disk"):
         _set_wal(other)  # only a lock is worth waiting for
     assert other.calls == 1
+
+
+async def test_replace_makes_the_events_the_whole_conversation_numbered_past_a_gap(store: TrackerStore) -> None:
+    assert await store.append_events("ivan", [SlotSet("n", 1).as_dict(), *session_start(),
+                                              SlotSet("n", 2).as_dict()]) == 4
+    replacement = [SlotSet("n", 10).as_dict(), *session_start(), SlotSet("n", 11).as_dict()]
+    assert await store.replace_events("ivan", replacement) == 9  # 4, one number skipped, then 6..9
+    everything = await store.get_events("ivan", since_last_session_start=False)
+    assert [e.get("value") for e in everything if e["event"] == "slot"] == [10, 11]
+    assert [e["event"] for e in await store.get_events("ivan")] == ["session_started", "slot"]
+    # a reader that had the old events up to 4 sees a gap, not "5 newer events", and reads again
+    newer, last = await store.read_since("ivan", 4)
+    assert last == 9 and last != 4 + len(newer)
+    assert await store.append_events("ivan", [SlotSet("n", 12).as_dict()], expected_seq=9) == 10
+    assert sorted(await store.conversation_ids()) == ["ivan"]
+
+
+async def test_replace_with_a_bad_event_changes_nothing(store: TrackerStore) -> None:
+    await store.append_events("jana", [SlotSet("n", 1).as_dict()])
+    for bad in ({"no": "event key"}, {"event": "slot", "name": "n", "value": {1, 2}}):  # a set is not JSON
+        with pytest.raises(BotError):
+            await store.replace_events("jana", [SlotSet("n", 2).as_dict(), bad])
+    events, last = await store.read_since("jana", 0)
+    assert ([e["value"] for e in events], last) == ([1], 1)
+
+
+async def test_replace_creates_or_empties_a_conversation(store: TrackerStore) -> None:
+    assert await store.replace_events("kim", [SlotSet("n", 1).as_dict()]) == 1
+    assert [e["value"] for e in await store.get_events("kim")] == [1]
+    last = await store.replace_events("kim", [])
+    assert await store.read_since("kim", 0) == ([], last) and last == 2
+    assert await store.count_conversations() == 1
+    assert await store.append_events("kim", [SlotSet("n", 3).as_dict()]) == 3
+    assert [e["value"] for e in await store.get_events("kim")] == [3]
