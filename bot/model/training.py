@@ -50,9 +50,19 @@ def nlu_fingerprint(project: Project) -> str:
 
 def core_fingerprint(project: Project) -> str:
     config = project.load_config()
-    stories = {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in training_story_files(project)}
+    # keyed by the path inside the project: the same project trained from another folder (a copy, or
+    # each `POST /model/train` in its own temporary folder) is the same model
+    stories = {_project_relative(project, p): hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in training_story_files(project)}
     return _hash({"version": bot.__version__, "format": MODEL_FORMAT, "policies": config.policies,
                   "domain": project.load_domain().fingerprint(), "stories": stories})
+
+
+def _project_relative(project: Project, path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(project.root.resolve()))
+    except ValueError:
+        return str(path)
 
 
 def training_story_files(project: Project) -> list[Path]:

@@ -74,7 +74,9 @@ def api_blueprint() -> Blueprint:
 
     @blueprint.get("/status")
     async def status(request: Request) -> HTTPResponse:
-        """The loaded model: its file, id (fingerprint) and training jobs (always 0: no HTTP training)."""
+        """The loaded model: its file, id (fingerprint) and the trainings of `POST /model/train` under way."""
+        from bot.server.training_api import active_training_jobs
+
         agent = server_state(request.app).require_agent()
         model = getattr(agent, "model", None)
         metadata = getattr(model, "metadata", None)
@@ -84,7 +86,7 @@ def api_blueprint() -> Blueprint:
             "model_file": str(path) if path is not None else None,
             "model_id": _model_id(fingerprint),
             "fingerprint": fingerprint,
-            "num_active_training_jobs": 0,
+            "num_active_training_jobs": active_training_jobs(request.app),
         })
 
     @blueprint.get("/domain")

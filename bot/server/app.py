@@ -89,6 +89,7 @@ def create_app(
     from bot.server.model_api import model_blueprint
     from bot.server.rest_channel import rest_blueprint
     from bot.server.testing_api import testing_blueprint
+    from bot.server.training_api import training_blueprint
 
     if agent is None and agent_loader is None:
         raise ValueError("create_app needs an agent or an agent_loader")
@@ -110,6 +111,7 @@ def create_app(
         app.blueprint(api_blueprint())
         app.blueprint(model_blueprint())
         app.blueprint(testing_blueprint())
+        app.blueprint(training_blueprint())
     for extension in app.ctx.extensions:
         for blueprint in extension.blueprints():
             app.blueprint(blueprint)

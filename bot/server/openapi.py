@@ -13,6 +13,8 @@ from typing import Any
 
 import bot
 from bot.server.requests import request_schemas
+from bot.server.training_api import TrainParameters
+from bot.server.training_payload import TrainJsonBody
 
 __all__ = ["OPEN_PATHS", "openapi_document"]
 
@@ -53,6 +55,11 @@ def _op(summary: str, ok: dict[str, Any], *, tag: str, params: list[Any] | None 
 
 _NLU_YAML = {"type": "string", "description": "Rasa NLU YAML (a top-level 'nlu:' list of intents and examples)"}
 _STORIES_YAML = {"type": "string", "description": "Rasa test stories YAML (a top-level 'stories:' list)"}
+_TRAIN_PARAMETERS = [
+    {"name": name, "in": "query", "required": False, "description": field.description,
+     "schema": {k: v for k, v in (schema["anyOf"][0] if "anyOf" in schema else schema).items() if k != "title"}}
+    for name, field in TrainParameters.model_fields.items()
+    for schema in [TrainParameters.model_json_schema()["properties"][name]]]
 _TRACKER_AND_MESSAGES = _json({"type": "object", "properties": {
     "tracker": _ref("Tracker"), "messages": {"type": "array", "items": _ref("BotMessage")}}})
 
@@ -106,6 +113,17 @@ _API_PATHS = {
             "model_server": {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}}}}}),
         "responses": {"204": {"description": "The new model is served"}, "400": _ERROR, "401": _ERROR,
                       "409": _ERROR, "503": _ERROR}}},
+    "/model/train": {"post": {
+        "summary": "Train a model from a training payload; answers with the archive (204 with callback_url)",
+        "tags": ["Model"], "parameters": _TRAIN_PARAMETERS,
+        "requestBody": {"required": True, "content": {
+            "application/x-yaml": {"schema": {"type": "string", "description": (
+                "one YAML document: config (language, pipeline, policies), domain and data (nlu, stories, rules)")}},
+            "application/json": {"schema": _ref("TrainJsonBody")}}},
+        "responses": {"200": {"description": "The model archive; its name is in the `filename` header",
+                              "content": {"application/x-tar": {"schema": {"type": "string", "format": "binary"}}}},
+                      "204": {"description": "Training started; the archive will be POSTed to callback_url"},
+                      "400": _ERROR, "401": _ERROR, "500": _ERROR}}},
     "/model/test/intents": {"post": _op(
         "Evaluate the served NLU on test data (YAML or Rasa's JSON in the body)", _json({"type": "object"}),
         tag="Model", body={"required": True, "content": {"application/x-yaml": {"schema": _NLU_YAML},
@@ -194,7 +212,8 @@ def openapi_document(*, api_enabled: bool = True, token: bool = False) -> dict[s
                  "description": "Rasa-compatible HTTP API and REST channel."},
         "paths": paths,
         "components": {
-            "schemas": _nullable_as_type({**_SCHEMAS, **request_schemas()}),
+            "schemas": _nullable_as_type({**_SCHEMAS, **request_schemas(),
+                                          "TrainJsonBody": TrainJsonBody.model_json_schema()}),
             "responses": {"Error": _json(_ref("Error"), "Error")},
             "securitySchemes": {
                 "TokenQuery": {"type": "apiKey", "in": "query", "name": "token"},

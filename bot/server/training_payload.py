@@ -39,15 +39,10 @@ class TrainJsonBody(BaseModel):
 
 
 def _parse_mapping(text: str) -> dict[str, Any]:
-    """The body as a YAML mapping; a 400 with the line of a syntax error."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import MarkedYAMLError
+    """The body as a YAML mapping; `InvalidYaml` ("body:3") for a syntax error."""
+    from bot.shared.yaml_io import read_yaml
 
-    try:
-        content = YAML(typ="safe", pure=True).load(text)
-    except MarkedYAMLError as error:
-        line = error.problem_mark.line + 1 if error.problem_mark else None
-        raise bad_request(f"The request body is not valid YAML (line {line}): {error.problem}.", "body") from None
+    content = read_yaml(text, source="body")
     if not isinstance(content, dict):
         raise bad_request("The request body must be a YAML mapping with the config (language, pipeline, "
                           "policies), the domain (intents, responses, ...) and the data (nlu, stories, rules).",
