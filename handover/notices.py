@@ -3,7 +3,8 @@
 A project's domain can define each response (`utter_handover_queued`, ...) with its own words,
 per language through conditional variations on the `language` slot, as any response; where it
 does not, these built-in texts in German and English are used. Placeholders in braces are filled
-from the slots and from the values the handover computes (position, wait_minutes, opening).
+from the slots and from the values the handover computes (position, wait_minutes, opening;
+`wait` is the wait with its unit, "1 Minute" or "3 Minuten").
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ BUILT_IN: dict[str, dict[str, str]] = {
     # Inside business hours, someone who can help is online.
     "utter_handover_queued": {
         "de": "Ich verbinde Sie mit einer Kollegin oder einem Kollegen. Sie sind an Position {position}, "
-              "die Wartezeit beträgt etwa {wait_minutes} Minuten. Sie müssen nichts wiederholen: "
+              "die Wartezeit beträgt etwa {wait}. Sie müssen nichts wiederholen: "
               "Ihr bisheriges Gespräch wird übergeben.",
         "en": "I'm connecting you with a colleague. You are number {position} in the queue; the wait is "
-              "about {wait_minutes} minutes. You won't need to repeat anything: they see our conversation.",
+              "about {wait}. You won't need to repeat anything: they see our conversation.",
     },
     # Inside business hours, but nobody with the needed skill or language is online right now.
     "utter_handover_unstaffed": {
@@ -37,8 +38,8 @@ BUILT_IN: dict[str, dict[str, str]] = {
     },
     # A new queue position or wait while the customer waits (at most once a minute).
     "utter_handover_queue_update": {
-        "de": "Sie sind jetzt an Position {position}, die Wartezeit beträgt etwa {wait_minutes} Minuten.",
-        "en": "You are now number {position} in the queue; the wait is about {wait_minutes} minutes.",
+        "de": "Sie sind jetzt an Position {position}, die Wartezeit beträgt etwa {wait}.",
+        "en": "You are now number {position} in the queue; the wait is about {wait}.",
     },
     # The customer withdrew while waiting.
     "utter_handover_cancelled": {
@@ -56,8 +57,18 @@ BUILT_IN: dict[str, dict[str, str]] = {
 def notice_text(name: str, language: str | None, **values: Any) -> str:
     """The built-in text of `name` in `language` (German or English; English otherwise), filled in."""
     texts = BUILT_IN[name]
-    text = texts.get((language or "en")[:2].lower(), texts["en"])
+    lang = (language or "en")[:2].lower()
+    text = texts.get(lang, texts["en"])
+    if values.get("wait_minutes") is not None and "wait" not in values:
+        values["wait"] = _minutes(int(values["wait_minutes"]), lang)
     return text.format_map(_Lenient(values))
+
+
+def _minutes(count: int, language: str) -> str:
+    """'1 Minute' / '3 Minuten', '1 minute' / '3 minutes': a wait of one is singular in both languages."""
+    if language == "de":
+        return f"{count} Minute" if count == 1 else f"{count} Minuten"
+    return f"{count} minute" if count == 1 else f"{count} minutes"
 
 
 class _Lenient(dict[str, Any]):
