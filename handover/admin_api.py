@@ -15,8 +15,10 @@ from sanic.response import HTTPResponse, json
 
 from bot.server.errors import ApiError, bad_request, json_body
 from handover.agent_model import AgentExists, InvalidAgentInput, UnknownAgent
+from handover.api import decode_id, visible_row
 from handover.auth import Caller, authenticate, require_role
 from handover.config_store import list_canned_replies, list_teams
+from handover.placeholders import fill_placeholders
 from handover.runtime import runtime
 
 __all__ = ["admin_blueprint"]
@@ -36,11 +38,24 @@ def admin_blueprint() -> Blueprint:
 
     @bp.get("/canned-replies")
     async def canned_replies(request: Request) -> HTTPResponse:
-        """Canned replies for a team and language (plus those for every team or language)."""
-        await _caller(request)
-        found = await list_canned_replies(runtime(request.app).service.tracker_store,
+        """Canned replies for a team and language (plus those for every team or language).
+
+        With `conversation_id`, each reply also comes `rendered` with that conversation's current
+        slots and lists the placeholders still `missing` a value.
+        """
+        caller = await _caller(request)
+        rt = runtime(request.app)
+        found = await list_canned_replies(rt.service.tracker_store,
                                           team=request.args.get("team"), language=request.args.get("language"))
-        return json([dataclasses.asdict(reply) for reply in found])
+        replies = [dataclasses.asdict(reply) for reply in found]
+        conversation_id = request.args.get("conversation_id")
+        if conversation_id is None:
+            return json(replies)
+        row = await visible_row(rt, caller, decode_id(conversation_id))
+        slots = await rt.current_slots(row["sender_id"])
+        for reply in replies:
+            reply["rendered"], reply["missing"] = fill_placeholders(reply["text"], slots)
+        return json(replies)
 
     @bp.post("/agents")
     async def create_agent(request: Request) -> HTTPResponse:

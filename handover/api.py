@@ -23,7 +23,7 @@ from handover.auth import COOKIE, Caller, authenticate, require_role
 from handover.ownership import IllegalTransition
 from handover.runtime import HandoverRuntime, runtime
 
-__all__ = ["handover_blueprint"]
+__all__ = ["caller_of", "conversation_summary", "decode_id", "handover_blueprint", "json_object", "visible_row"]
 
 MAX_TEXT = 10_000
 STATES = ("queued", "offered", "mine", "all")
@@ -43,7 +43,7 @@ def handover_blueprint() -> Blueprint:
     async def login(request: Request) -> HTTPResponse:
         """Log in with username and password: a session cookie (HttpOnly, SameSite) and the CSRF token."""
         rt = runtime(request.app)
-        body = _object(json_body(request))
+        body = json_object(json_body(request))
         username, password = _text(body, "username", 64), _text(body, "password", 1024)
         keys = [f"user:{username.lower()}", f"addr:{request.remote_addr or request.ip}"]
         now = rt.service.clock()
@@ -68,7 +68,7 @@ def handover_blueprint() -> Blueprint:
     @bp.post("/logout")
     async def logout(request: Request) -> HTTPResponse:
         """End the session (the cookie is cleared)."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         if caller.session_id:
             await runtime(request.app).directory.end_session(caller.session_id)
         response = json({"ok": True})
@@ -78,13 +78,13 @@ def handover_blueprint() -> Blueprint:
     @bp.get("/me")
     async def me(request: Request) -> HTTPResponse:
         """The logged-in agent."""
-        return json((await _caller(request)).agent.as_dict())
+        return json((await caller_of(request)).agent.as_dict())
 
     @bp.put("/presence")
     async def presence(request: Request) -> HTTPResponse:
         """Set yourself online, away or offline."""
-        caller = await _caller(request)
-        status = _text(_object(json_body(request)), "status", 16)
+        caller = await caller_of(request)
+        status = _text(json_object(json_body(request)), "status", 16)
         if status not in ("online", "away", "offline"):
             raise bad_request("'status' must be 'online', 'away' or 'offline'.", "status")
         agent = await runtime(request.app).set_presence(caller.agent.username, status)
@@ -93,38 +93,38 @@ def handover_blueprint() -> Blueprint:
     @bp.get("/conversations")
     async def conversations(request: Request) -> HTTPResponse:
         """Conversations with people: queued (your teams), offered (to you), mine, or all (supervisors)."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         state = request.args.get("state", "mine")
         if state not in STATES:
             raise bad_request(f"'state' must be one of {', '.join(STATES)}.", "state", "query")
         if state == "all":
             require_role(caller, "supervisor")
         rows = await runtime(request.app).conversations_for(caller.agent, state)
-        return json([_summary(row) for row in rows])
+        return json([conversation_summary(row) for row in rows])
 
     @bp.get("/conversations/<conversation_id:str>")
     async def conversation(request: Request, conversation_id: str) -> HTTPResponse:
         """One conversation with its packet, transcript and private notes."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         rt = runtime(request.app)
-        row = await _visible_row(rt, caller, _decode(conversation_id))
-        return json({**_summary(row), **await rt.details(row["sender_id"])})
+        row = await visible_row(rt, caller, decode_id(conversation_id))
+        return json({**conversation_summary(row), **await rt.details(row["sender_id"])})
 
     @bp.post("/conversations/<conversation_id:str>/accept")
     async def accept(request: Request, conversation_id: str) -> HTTPResponse:
         """Take a conversation that is queued or offered to you ("assign to me")."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         rt = runtime(request.app)
-        row = await _visible_row(rt, caller, _decode(conversation_id))
-        return json(_summary(await rt.accept(caller.agent, row["sender_id"])))
+        row = await visible_row(rt, caller, decode_id(conversation_id))
+        return json(conversation_summary(await rt.accept(caller.agent, row["sender_id"])))
 
     @bp.post("/conversations/<conversation_id:str>/messages")
     async def message(request: Request, conversation_id: str) -> HTTPResponse:
         """Reply to the customer; replying takes the conversation if nobody has it."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         rt = runtime(request.app)
-        text = _text(_object(json_body(request)), "text", MAX_TEXT)
-        sender_id = _decode(conversation_id)
+        text = _text(json_object(json_body(request)), "text", MAX_TEXT)
+        sender_id = decode_id(conversation_id)
         await _actionable(rt, caller, sender_id, taking=True)
         event = await rt.agent_message(caller.agent, sender_id, text)
         return json({"event": event}, status=201)
@@ -132,66 +132,66 @@ def handover_blueprint() -> Blueprint:
     @bp.post("/conversations/<conversation_id:str>/notes")
     async def note(request: Request, conversation_id: str) -> HTTPResponse:
         """A private note for colleagues; never sent to the customer."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         rt = runtime(request.app)
-        text = _text(_object(json_body(request)), "text", MAX_TEXT)
-        row = await _visible_row(rt, caller, _decode(conversation_id))
+        text = _text(json_object(json_body(request)), "text", MAX_TEXT)
+        row = await visible_row(rt, caller, decode_id(conversation_id))
         return json(await rt.add_note(caller.agent, row["sender_id"], text), status=201)
 
     @bp.post("/conversations/<conversation_id:str>/transfer")
     async def transfer(request: Request, conversation_id: str) -> HTTPResponse:
         """Transfer to an agent or a team, with a note for them."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         rt = runtime(request.app)
-        body = _object(json_body(request))
+        body = json_object(json_body(request))
         to_agent = _optional_text(body, "agent", 64)
         to_team = _optional_text(body, "team", 64)
         note_text = _optional_text(body, "note", MAX_TEXT)
         if (to_agent is None) == (to_team is None):
             raise bad_request("Give exactly one of 'agent' or 'team'.", "agent")
-        sender_id = _decode(conversation_id)
+        sender_id = decode_id(conversation_id)
         await _actionable(rt, caller, sender_id)
-        return json(_summary(await rt.transfer(caller.agent, sender_id, to_agent, to_team, note_text)))
+        return json(conversation_summary(await rt.transfer(caller.agent, sender_id, to_agent, to_team, note_text)))
 
     @bp.post("/conversations/<conversation_id:str>/handback")
     async def handback(request: Request, conversation_id: str) -> HTTPResponse:
         """Hand the conversation back to the bot, optionally setting slots it continues with."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         rt = runtime(request.app)
-        body = _object(json_body(request)) if request.body else {}
+        body = json_object(json_body(request)) if request.body else {}
         reason = _optional_text(body, "reason", 256)
         slots = body.get("slots")
         slots = {} if slots is None else slots
         if not isinstance(slots, Mapping) or not all(isinstance(k, str) for k in slots):
             raise bad_request("'slots' must be an object of slot names to values.", "slots")
-        sender_id = _decode(conversation_id)
+        sender_id = decode_id(conversation_id)
         await _actionable(rt, caller, sender_id)
-        return json(_summary(await rt.hand_back(caller.agent, sender_id, reason, dict(slots))))
+        return json(conversation_summary(await rt.hand_back(caller.agent, sender_id, reason, dict(slots))))
 
     @bp.post("/conversations/<conversation_id:str>/resolve")
     async def resolve(request: Request, conversation_id: str) -> HTTPResponse:
         """Close the conversation; the customer's next message goes to the bot."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         rt = runtime(request.app)
-        sender_id = _decode(conversation_id)
+        sender_id = decode_id(conversation_id)
         await _actionable(rt, caller, sender_id)
-        return json(_summary(await rt.resolve(caller.agent, sender_id)))
+        return json(conversation_summary(await rt.resolve(caller.agent, sender_id)))
 
     @bp.get("/agents")
     async def agents(request: Request) -> HTTPResponse:
         """Agents with their status and load (supervisors)."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         require_role(caller, "supervisor")
         return json(await runtime(request.app).agents_overview())
 
     return bp
 
 
-async def _caller(request: Request) -> Caller:
+async def caller_of(request: Request) -> Caller:
     return await authenticate(request, runtime(request.app).directory)
 
 
-async def _visible_row(rt: HandoverRuntime, caller: Caller, sender_id: str) -> dict[str, Any]:
+async def visible_row(rt: HandoverRuntime, caller: Caller, sender_id: str) -> dict[str, Any]:
     row = await rt.service.row(sender_id)
     if row is None or not rt.may_see(caller.agent, row):
         raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"No conversation '{sender_id}' with a person.")
@@ -214,7 +214,7 @@ async def _actionable(rt: HandoverRuntime, caller: Caller, sender_id: str, *, ta
         raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"No conversation '{sender_id}' with a person.")
 
 
-def _summary(row: Mapping[str, Any]) -> dict[str, Any]:
+def conversation_summary(row: Mapping[str, Any]) -> dict[str, Any]:
     owner = {"assigned": ["agent", row.get("agent")], "queued": ["queue", row.get("team")],
              "offered": ["queue", row.get("team")]}.get(row["state"], ["bot", None])
     return {"conversation_id": row["sender_id"], "state": row["state"], "owner": owner, "version": row["version"],
@@ -224,7 +224,7 @@ def _summary(row: Mapping[str, Any]) -> dict[str, Any]:
             "language": row.get("language"), "labels": row.get("labels") or [], "packet": row.get("packet") or {}}
 
 
-def _decode(conversation_id: str) -> str:
+def decode_id(conversation_id: str) -> str:
     """Path ids arrive percent-encoded ("anna%20maria"); decode once, the same for every route."""
     decoded = urllib.parse.unquote(conversation_id)
     if not decoded or len(decoded) > 255:
@@ -232,7 +232,7 @@ def _decode(conversation_id: str) -> str:
     return decoded
 
 
-def _object(body: Any) -> dict[str, Any]:
+def json_object(body: Any) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise bad_request("The request body must be a JSON object.", "body")
     return body

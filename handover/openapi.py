@@ -17,7 +17,28 @@ _CONVERSATION = {"type": "object", "properties": {
     "owner": {"type": "array", "items": {"type": "string", "nullable": True}},
     "reason": {"type": "string", "nullable": True}, "priority": {"type": "integer"},
     "team": {"type": "string", "nullable": True}, "queued_at": {"type": "number", "nullable": True},
+    "labels": {"type": "array", "items": {"type": "string", "maxLength": 40}, "maxItems": 20},
     "packet": {"type": "object"}}}
+_LABELS_BODY = {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["labels"], "properties": {"labels": _CONVERSATION["properties"]["labels"]}}}}}
+_SUGGESTIONS = {"type": "object", "properties": {
+    "conversation_id": {"type": "string"},
+    "for_message": {"type": "object", "nullable": True, "properties": {
+        "text": {"type": "string"}, "timestamp": {"type": "number"},
+        "intent": {"type": "object", "nullable": True, "properties": {
+            "name": {"type": "string"}, "confidence": {"type": "number"}}}}},
+    "suggestions": {"type": "array", "items": {"type": "object", "properties": {
+        "id": {"type": "string"}, "text": {"type": "string"}, "response": {"type": "string"},
+        "source": {"type": "string", "enum": ["response_selector", "policy", "intent"]},
+        "confidence": {"type": "number"}}}}}}
+_SUGGESTION_ID = {"name": "suggestion_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_CANNED_REPLY = {"type": "object", "properties": {
+    "id": {"type": "integer"}, "shortcut": {"type": "string"}, "text": {"type": "string"},
+    "language": {"type": "string", "nullable": True}, "team": {"type": "string", "nullable": True},
+    "source": {"type": "string", "nullable": True},
+    "rendered": {"type": "string", "description": "With conversation_id: the text with its slots filled in."},
+    "missing": {"type": "array", "items": {"type": "string"},
+                "description": "With conversation_id: placeholders whose slot has no value."}}}
 
 
 def _text_body(*names: str, required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -41,6 +62,13 @@ def _op(summary: str, *, body: dict[str, Any] | None = None, params: list[Any] |
         operation["requestBody"] = body
     if params:
         operation["parameters"] = params
+    return operation
+
+
+def _feedback_op(summary: str) -> dict[str, Any]:
+    operation = _op(summary, params=[_ID, _SUGGESTION_ID])
+    operation["responses"] = {"204": {"description": "Recorded"},
+                              **{k: v for k, v in operation["responses"].items() if k != "200"}}
     return operation
 
 
@@ -82,8 +110,16 @@ def handover_paths() -> dict[str, Any]:
                                        ok={"type": "array", "items": {"type": "object"}})},
         "/handover/canned-replies": {"get": _op("Canned replies for a team and language", params=[
             {"name": "team", "in": "query", "required": False, "schema": {"type": "string"}},
-            {"name": "language", "in": "query", "required": False, "schema": {"type": "string"}}],
-            ok={"type": "array", "items": {"type": "object"}})},
+            {"name": "language", "in": "query", "required": False, "schema": {"type": "string"}},
+            {"name": "conversation_id", "in": "query", "required": False, "schema": {"type": "string"},
+             "description": "Fill {slot} placeholders from this conversation's current slots."}],
+            ok={"type": "array", "items": _CANNED_REPLY})},
+        f"{base}/suggestions": {"get": _op("Suggested replies for the customer's latest message", params=[_ID],
+                                           ok=_SUGGESTIONS)},
+        f"{base}/suggestions/{{suggestion_id}}/used": {"post": _feedback_op("You inserted the suggestion")},
+        f"{base}/suggestions/{{suggestion_id}}/dismissed": {"post": _feedback_op("You waved the suggestion away")},
+        f"{base}/labels": {"put": _op("Set the conversation's labels", params=[_ID], ok=_CONVERSATION,
+                                      body=_LABELS_BODY)},
         "/handover/agents/{username}": {"patch": _op(
             "Change an agent (supervisors; the role: admins)", params=[_USERNAME],
             body={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}})},

@@ -95,6 +95,8 @@ class HandoverPlugin:
         self.router.on_tick.append(self.check_sla)
         self._sla_states: dict[tuple[str, str], str] = {}  # (sender, clock) -> the last state agents were told
         self._trigger_reasons: dict[str, str] = {}  # sender -> why a built-in trigger escalates now
+        # Told of each customer message in a conversation a person owns (agent assist computes suggestions).
+        self.customer_message_listeners: list[Callable[[DialogueStateTracker, dict[str, Any] | None], None]] = []
 
     async def start(self) -> None:
         await self.service.start()
@@ -128,8 +130,11 @@ class HandoverPlugin:
                                 customer_id=tracker.sender_id, queued_at=ownership.queued_at or now,
                                 sla=self.settings.sla(ownership.team, ownership.queued_at or now))
 
-        written, _ = await self.service.write_turn(tracker.sender_id, events, expected_seq, owner_version,
-                                                   packet=packet, channel=tracker.get_latest_input_channel())
+        written, change = await self.service.write_turn(tracker.sender_id, events, expected_seq, owner_version,
+                                                        packet=packet, channel=tracker.get_latest_input_channel())
+        if change.before.is_human and change.after.is_human and any(e.get("event") == "user" for e in events):
+            for listener in self.customer_message_listeners:  # they only start work: the lock is still held
+                listener(tracker, change.row)
         return written
 
     def actions(self) -> Mapping[str, Callable[[], Action]]:

@@ -7,7 +7,7 @@ commit together) plus what follows it: the router wakes, the outbox delivers, co
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -35,13 +35,17 @@ class HandoverRuntime:
     """The plugin, the agent directory, the login limiter and the outbox of one process."""
 
     def __init__(self, plugin: HandoverPlugin, directory: Any, outbox: Outbox, domain: Any = None,
-                 login_limiter: LoginRateLimiter | None = None) -> None:
+                 login_limiter: LoginRateLimiter | None = None, processor: Callable[[], Any] | None = None,
+                 assist: Any = None) -> None:
         self.plugin = plugin
         self.service = plugin.service
         self.directory = directory
         self.outbox = outbox
         self.domain = domain
         self.login_limiter = login_limiter or LoginRateLimiter()
+        # The served model's processor, read at each call: `PUT /model` replaces it while the server runs.
+        self.processor = processor
+        self.assist = assist  # handover.assist.AgentAssist: suggestions for agents
 
     # -- visibility ------------------------------------------------------------------------------
     def may_see(self, agent: Agent, row: Mapping[str, Any]) -> bool:
@@ -78,6 +82,19 @@ class HandoverRuntime:
 
         return {"transcript": transcript,
                 "notes": await self.service.tracker_store.run_in_transaction(notes, write=False)}
+
+    async def tracker(self, sender_id: str) -> Any:
+        """The conversation's tracker (its current session) under the served model's domain."""
+        if self.processor is None:
+            from bot.core.tracker import DialogueStateTracker
+
+            events = await self.service.tracker_store.get_events(sender_id, since_last_session_start=True)
+            return DialogueStateTracker.from_dicts(sender_id, events, self.domain)
+        return await self.processor().fetch_tracker(sender_id)
+
+    async def current_slots(self, sender_id: str) -> dict[str, Any]:
+        """The conversation's slot values now (what the agent set at hand-back included)."""
+        return dict((await self.tracker(sender_id)).current_slot_values())
 
     # -- agents' operations ------------------------------------------------------------------------
     async def set_presence(self, username: str, status: str) -> Agent:
@@ -151,7 +168,7 @@ class HandoverRuntime:
             change.events.append(event)
             change.outbox.extend(store.insert_outbox(conn, sender_id, (change.row or {}).get("channel"),
                                                      change.after.version, [_outgoing(event, sender_id)], now))
-            store.record_handling(conn, sender_id, change.row, "handed_back", now)
+            store.record_handling(conn, sender_id, change.row, "handed_back", now, change.before)
 
         change = await self.service.change(sender_id, HandBack(agent.username, reason), extra=extra)
         await self.outbox.deliver(change.outbox)
@@ -159,7 +176,7 @@ class HandoverRuntime:
 
     async def resolve(self, agent: Agent, sender_id: str) -> dict[str, Any]:
         def extra(conn: Connection, change: Change, now: float) -> None:
-            store.record_handling(conn, sender_id, change.row, "resolved", now)
+            store.record_handling(conn, sender_id, change.row, "resolved", now, change.before)
 
         change = await self.service.change(sender_id, Resolve(agent.username), extra=extra)
         return change.row or {}

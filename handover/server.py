@@ -13,9 +13,12 @@ from typing import Any
 
 from sanic import Blueprint, Sanic
 
+from bot.server.state import server_state
 from handover.admin_api import admin_blueprint
 from handover.agents import AgentDirectory
 from handover.api import handover_blueprint
+from handover.assist import AgentAssist
+from handover.assist_api import assist_blueprint
 from handover.config import DEFAULT_CONFIG_FILE, load_handover_config
 from handover.config_store import sync_config
 from handover.console import console_blueprint
@@ -46,7 +49,8 @@ class HandoverExtension:
         self.login_limiter = LoginRateLimiter()
 
     def blueprints(self) -> list[Blueprint]:
-        return [handover_blueprint(), admin_blueprint(), websocket_blueprint(), console_blueprint()]
+        return [handover_blueprint(), admin_blueprint(), assist_blueprint(), websocket_blueprint(),
+                console_blueprint()]
 
     def openapi(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return handover_paths(), SECURITY_SCHEMES
@@ -68,12 +72,21 @@ class HandoverExtension:
         await sync_config(tracker_store, config)  # teams, SLA policies and canned replies as the file says
         outbox.start()
         processor.plugin = plugin
+
+        def served_processor() -> Any:  # read at each use: `PUT /model` replaces the served model
+            return server_state(app).require_agent().processor
+
+        assist = AgentAssist(service, served_processor)
+        plugin.customer_message_listeners.append(assist.on_customer_message)
         self._runtime = HandoverRuntime(plugin, AgentDirectory(tracker_store, clock=service.clock), outbox,
-                                        processor.domain, self.login_limiter)
+                                        processor.domain, self.login_limiter, processor=served_processor,
+                                        assist=assist)
         app.ctx.handover = self._runtime
 
     async def stop(self, app: Sanic) -> None:
         if self._runtime is not None:
             await self._runtime.outbox.stop()
+            if self._runtime.assist is not None:
+                await self._runtime.assist.close()
             await self._runtime.plugin.stop()
             self._runtime = None

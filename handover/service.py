@@ -194,12 +194,17 @@ class HandoverService:
                 last_seq = append_in_transaction(conn, sender_id, turn)
             change = Change(before, after, row=row)
             fields: dict[str, Any] = {}
-            if after.is_human and any(event.get("event") == "user" for event in events):
-                fields.update(last_customer_message_at=now, channel=channel or (row or {}).get("channel"))
+            said = [event for event in events if event.get("event") == "user"]
+            if after.is_human and said:
+                fields.update(last_customer_message_at=now, channel=channel or (row or {}).get("channel"),
+                              last_intent=((said[-1].get("parse_data") or {}).get("intent") or {}).get("name"))
             if after != before:
                 if packet is not None and after.state is ConversationState.QUEUED and not before.is_human:
-                    fields.update(packet=dict(packet(after, row, now)), channel=channel,
-                                  **_deadlines(packet(after, row, now)))
+                    built = dict(packet(after, row, now))
+                    if isinstance(built.get("customer"), Mapping):  # their earlier conversations with people
+                        built["customer"] = {**built["customer"],
+                                             "previous_conversations": store.previous_conversations(conn, sender_id)}
+                    fields.update(packet=built, channel=channel, **_deadlines(built))
                 store.save_ownership(conn, sender_id, after, before.version, now,
                                      **{**_timestamps(before, after, now), **fields})
                 change.row = store.load_row(conn, sender_id)

@@ -193,12 +193,38 @@ def recent_handle_seconds(conn: Connection, team: str | None, limit: int = 50) -
 
 
 def record_handling(conn: Connection, sender_id: str, row: Mapping[str, Any] | None, outcome: str,
-                    now: float) -> None:
-    """A finished handling (handed back, resolved, cancelled), for expected waits and KPIs."""
-    row = row or {}
+                    now: float, before: Ownership | None = None) -> None:
+    """A finished handling (handed back, resolved, cancelled), for expected waits, KPIs and the customer's
+    next packet. `before` is the ownership it ended from: the row itself is the bot's again by now."""
+    row = dict(row or {})
+    if before is not None:
+        row.update(agent=before.agent, team=before.team, queued_at=before.queued_at,
+                   reason=before.reason)
     conn.execute(sa.insert(tables.handlings).values(
         sender_id=sender_id, agent=row.get("agent"), team=row.get("team"), queued_at=row.get("queued_at"),
-        assigned_at=row.get("assigned_at"), ended_at=now, outcome=outcome))
+        assigned_at=row.get("assigned_at"), ended_at=now, outcome=outcome, reason=row.get("reason"),
+        channel=row.get("channel"), last_intent=row.get("last_intent") or _last_packet_intent(row)))
+
+
+def previous_conversations(conn: Connection, sender_id: str, limit: int = 5) -> list[dict[str, Any]]:
+    """The customer's earlier handlings by people, newest first, as the packet lists them.
+
+    The customer is the conversation's sender id: a phone number or chat id on messaging channels,
+    and on the web chat the conversation a signed customer id maps to on every device.
+    """
+    table = tables.handlings
+    rows = conn.execute(sa.select(table).where(table.c.sender_id == sender_id)
+                        .order_by(table.c.ended_at.desc(), table.c.id.desc()).limit(limit)).mappings()
+    return [{"id": int(row["id"]), "conversation_id": row["sender_id"],
+             "started_at": row["queued_at"] if row["queued_at"] is not None else row["assigned_at"],
+             "ended_at": row["ended_at"], "reason": row["reason"], "resolution": row["outcome"],
+             "agent": row["agent"], "team": row["team"], "channel": row["channel"],
+             "summary": {"last_intent": row["last_intent"]}} for row in rows]
+
+
+def _last_packet_intent(row: Mapping[str, Any]) -> str | None:
+    messages = (row.get("packet") or {}).get("messages") or []
+    return ((messages[-1].get("intent") or {}).get("name")) if messages else None
 
 
 def breach_recorded(conn: Connection, sender_id: str, kind: str, due: float) -> bool:

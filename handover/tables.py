@@ -103,6 +103,7 @@ conversations = sa.Table(
     sa.Column("packet", sa.Text, nullable=False, server_default="{}"),
     sa.Column("labels", sa.Text, nullable=False, server_default="[]"),
     sa.Column("updated_at", sa.Float, nullable=False),
+    sa.Column("last_intent", sa.String(128), nullable=True),  # of the latest customer message (h0003)
 )
 notes = sa.Table(
     "handover_notes", metadata,
@@ -123,6 +124,40 @@ handlings = sa.Table(
     sa.Column("assigned_at", sa.Float, nullable=True),
     sa.Column("ended_at", sa.Float, nullable=False),
     sa.Column("outcome", sa.String(16), nullable=False),
+    # What it was about, for the customer's next packet (h0003).
+    sa.Column("reason", sa.String(64), nullable=True),
+    sa.Column("channel", sa.String(64), nullable=True),
+    sa.Column("last_intent", sa.String(128), nullable=True),
+)
+# Agent assist (h0003): every suggestion offered for a customer message, and what agents did with them.
+suggestions = sa.Table(
+    "handover_suggestions", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("sender_id", sa.String(255), nullable=False),
+    sa.Column("message_timestamp", sa.Float, nullable=False),
+    sa.Column("message_text", sa.Text, nullable=True),
+    sa.Column("intent", sa.String(128), nullable=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("response", sa.String(255), nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("created_at", sa.Float, nullable=False),
+)
+suggestion_feedback = sa.Table(
+    "handover_suggestion_feedback", metadata,
+    _id(),
+    sa.Column("suggestion_id", sa.String(32), nullable=False),
+    sa.Column("sender_id", sa.String(255), nullable=False, index=True),
+    sa.Column("agent", sa.String(64), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),  # "used" or "dismissed"
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("response", sa.String(255), nullable=False),
+    sa.Column("source", sa.String(32), nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("message_text", sa.Text, nullable=True),
+    sa.Column("intent", sa.String(128), nullable=True),
+    sa.Column("created_at", sa.Float, nullable=False),
 )
 sla_breaches = sa.Table(
     "handover_sla_breaches", metadata,
@@ -163,3 +198,5 @@ outbox = sa.Table(
 sa.Index("ix_handover_conversations_queue", conversations.c.state, conversations.c.team,
          conversations.c.priority, conversations.c.queued_at)
 sa.Index("ix_handover_outbox_pending", outbox.c.state, outbox.c.next_attempt_at)
+sa.Index("ix_handover_suggestions_message", suggestions.c.sender_id, suggestions.c.message_timestamp)
+sa.Index("ix_handover_handlings_sender", handlings.c.sender_id, handlings.c.ended_at)

@@ -22,6 +22,16 @@ from handover.service import HandoverService
 
 HELPDESK = Path(__file__).parent / "data" / "helpdesk"
 PASSWORD = "correct horse battery"
+API_TOKEN = "api-token"
+# The help desk's handover.yml in `helpdesk_app`: canned replies with {slot} placeholders.
+HELPDESK_HANDOVER_YML = """\
+canned_replies:
+  - shortcut: tracking
+    language: de
+    text: "Ich sehe mir Ihre Sendung {tracking_number} an, {language}."
+  - shortcut: order
+    text: "Ich prüfe die Bestellung {order_id} mit Sendung {tracking_number}."
+"""
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -130,3 +140,36 @@ async def serving(app: Any, port: int | None = None) -> AsyncIterator[str]:
             connection.close()
         await server.wait_closed()
         await server.after_stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def helpdesk_app(request: pytest.FixtureRequest, helpdesk_project: Path, tmp_path: Path) -> AsyncIterator[Any]:
+    """The help desk served for real with the handover, on SQLite or PostgreSQL.
+
+    `app.ctx.base` is its URL, `app.ctx.api` a client answering like Sanic's test client.
+    """
+    import httpx
+
+    from bot.core.agent import Agent
+    from bot.server import create_app
+    from bot.stores import InMemoryLockStore
+    from handover.plugin import HandoverSettings
+    from handover.routing import RoutingSettings
+    from handover.server import HandoverExtension
+    from tests.handover.test_api import _Client
+
+    if request.param == "sqlite":
+        store = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
+    else:
+        store = SQLTrackerStore(request.getfixturevalue("postgres_url"),
+                                schema=request.getfixturevalue("postgres_schema"))
+    (tmp_path / "handover.yml").write_text(HELPDESK_HANDOVER_YML, encoding="utf-8")
+    agent = Agent.load(helpdesk_project / "models", tracker_store=store, lock_store=InMemoryLockStore(),
+                       project_dir=tmp_path)
+    app = create_app(agent, auth_token=API_TOKEN, extensions=[
+        HandoverExtension(tmp_path, HandoverSettings(routing=RoutingSettings(tick_seconds=0.2)))])
+    async with contextlib.AsyncExitStack() as stack:
+        app.ctx.base = await stack.enter_async_context(serving(app))
+        http = await stack.enter_async_context(httpx.AsyncClient(base_url=app.ctx.base, timeout=60))
+        app.ctx.api = _Client(http)
+        yield app
