@@ -62,14 +62,22 @@ def train(
     nlu: Annotated[bool, typer.Option("--nlu", help="Train only the NLU part.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Retrain even when nothing changed.")] = False,
     fixed_model_name: Annotated[str | None, typer.Option(help="Archive name instead of a timestamp.")] = None,
+    finetune: Annotated[str | None, typer.Option(
+        "--finetune", metavar="[MODEL]",
+        help="Continue from a previous model (an archive; alone: the newest in --out) instead of training "
+             "afresh. Only examples, stories and epochs may have changed.")] = None,
+    epoch_fraction: Annotated[float, typer.Option(
+        help="With --finetune: train this fraction of each network's configured epochs.")] = 1.0,
 ) -> None:
     """Train a model from the project's data, config and domain."""
-    train_project(config, domain, data, out, nlu_only=nlu, force=force, fixed_model_name=fixed_model_name)
+    train_project(config, domain, data, out, nlu_only=nlu, force=force, fixed_model_name=fixed_model_name,
+                  finetune=finetune, epoch_fraction=epoch_fraction)
 
 
 def train_project(config: Path, domain: Path | None = None, data: list[Path] | None = None,
                   out: Path | None = None, *, nlu_only: bool = False, force: bool = False,
-                  fixed_model_name: str | None = None) -> Path | None:
+                  fixed_model_name: str | None = None, finetune: str | None = None,
+                  epoch_fraction: float = 1.0) -> Path | None:
     """Trains with a progress bar and prints where the model is; `out` defaults to the project's models/."""
     from bot.cli.progress import progress_bar
     from bot.model.training import train as train_model
@@ -90,7 +98,8 @@ def train_project(config: Path, domain: Path | None = None, data: list[Path] | N
 
             with epoch_listener(on_epoch):
                 result = train_model(project, out if out is not None else config.parent / "models",
-                                     nlu_only=nlu_only, force=force, fixed_name=fixed_model_name, progress=on_step)
+                                     nlu_only=nlu_only, force=force, fixed_name=fixed_model_name, progress=on_step,
+                                     finetune=finetune, epoch_fraction=epoch_fraction)
     except BotError as error:
         _fail(error)
         return None
@@ -98,7 +107,8 @@ def train_project(config: Path, domain: Path | None = None, data: list[Path] | N
         console.print(Text.assemble("Nothing changed. The newest model is up to date: ",
                                     (str(result.model_path), "bold")))
     else:
-        console.print(Text.assemble(f"Trained {', '.join(result.trained_parts) or 'nothing new'} in "
+        how = "Fine-tuned" if finetune is not None else "Trained"
+        console.print(Text.assemble(f"{how} {', '.join(result.trained_parts) or 'nothing new'} in "
                                     f"{result.seconds:.1f}s. Model: ", (str(result.model_path), "bold")))
     typer.echo(str(result.model_path))
     return result.model_path

@@ -21,6 +21,7 @@ from bot.model.archive import (
     unpack_model,
     write_archive,
 )
+from bot.model.finetuning import FINETUNE_KEY, check_compatible, finetune_base, finetune_record
 from bot.nlu.pipeline import NLUPipeline, ProgressCallback
 from bot.shared.errors import BotError, InvalidTrainingData
 from bot.shared.project import Project
@@ -79,8 +80,14 @@ def train(
     force: bool = False,
     fixed_name: str | None = None,
     progress: ProgressCallback | None = None,
+    finetune: str | Path | None = None,
+    epoch_fraction: float = 1.0,
 ) -> TrainResult:
-    """Trains the project's model; returns the newest archive unchanged when its inputs did not change."""
+    """Trains the project's model; returns the newest archive unchanged when its inputs did not change.
+
+    With `finetune` (an archive, or "" for the newest in `output_dir`) the networks continue from that
+    model for `epochs` × `epoch_fraction` instead of starting afresh (see `bot.model.finetuning`).
+    """
     started = time.perf_counter()
     output_dir = Path(output_dir)
     config = project.load_config()
@@ -101,8 +108,17 @@ def train(
     if train_core:
         check_dialogue_data(project)
 
-    previous = latest_archive(output_dir)
-    previous_meta = read_archive_metadata(previous) if previous else None
+    record = finetune_record(project, nlu=has_nlu, core=train_core)
+    if finetune is not None:
+        if not 0 < epoch_fraction <= 1:
+            raise BotError(f"--epoch-fraction must be above 0 and at most 1, not {epoch_fraction}",
+                           hint="e.g. --epoch-fraction 0.2 trains a fifth of the configured epochs")
+        previous, base_meta = finetune_base(finetune, output_dir)
+        check_compatible(previous, base_meta, record)
+        previous_meta: ModelMetadata | None = base_meta
+    else:
+        previous = latest_archive(output_dir)
+        previous_meta = read_archive_metadata(previous) if previous else None
     if previous and previous_meta and not force and previous_meta.fingerprint == fingerprint:
         logger.info("nothing changed since %s", previous)
         return TrainResult(previous, True, [], time.perf_counter() - started)
@@ -122,14 +138,21 @@ def train(
             part_started = time.perf_counter()
             if part == "nlu":
                 pipeline = NLUPipeline.from_config(config)
-                pipeline.train(project.load_nlu_data(), progress=progress)
+                if finetune is not None and previous is not None and previous_meta and "nlu" in previous_meta.parts:
+                    base = NLUPipeline.load(unpack_model(previous) / "nlu")
+                    pipeline.finetune(base, project.load_nlu_data(), epoch_fraction, progress=progress)
+                else:
+                    pipeline.train(project.load_nlu_data(), progress=progress)
                 pipeline.persist(staging / "nlu")
             else:
                 _train_core(project, staging / "core", progress)
             train_seconds[part] = time.perf_counter() - part_started
             trained.append(part)
+        extra: dict[str, object] = {FINETUNE_KEY: record}
+        if finetune is not None and previous is not None:
+            extra.update(finetuned_from=previous.name, epoch_fraction=epoch_fraction)
         metadata = ModelMetadata(fingerprint=fingerprint, parts=list(fingerprint), language=config.language,
-                                 train_seconds=train_seconds)
+                                 train_seconds=train_seconds, extra=extra)
         path = write_archive(staging, metadata, output_dir / archive_name(fixed_name,
                                                                            nlu_only="core" not in fingerprint))
     finally:

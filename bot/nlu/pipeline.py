@@ -87,6 +87,33 @@ class NLUPipeline:
         if progress:
             progress("done", len(self.components), len(self.components))
 
+    def finetune(self, previous: NLUPipeline, training_data: TrainingData, epoch_fraction: float,
+                 progress: ProgressCallback | None = None) -> None:
+        """Rasa's `--finetune`: continues from `previous` (a loaded pipeline of the same config).
+
+        Featurizers keep the vocabularies they learnt, so the networks after them see inputs of the
+        same width; networks (DIET, ResponseSelector) continue from their weights for epochs ×
+        `epoch_fraction`; the other learners (CRF, scikit-learn classifiers) train again, quickly.
+        """
+        self.check_dependencies()
+        for index, (component, loaded) in enumerate(zip(self.components, previous.components, strict=True)):
+            if progress:
+                progress(component.name, index, len(self.components))
+            started = time.perf_counter()
+            if callable(getattr(loaded, "finetune", None)):
+                loaded.config = component.config  # the same options but perhaps `epochs`
+                loaded.finetune(training_data, epoch_fraction)
+                component = loaded
+            elif type(loaded).__module__.startswith(("bot.nlu.featurizers.", "bot.nlu.tokenizers.")):
+                component = loaded
+            else:
+                component.train(training_data)
+            component.process_training_data(training_data)
+            self.components[index] = component
+            self.train_seconds[f"{index}_{component.name}"] = time.perf_counter() - started
+        if progress:
+            progress("done", len(self.components), len(self.components))
+
     def process(self, messages: list[Message]) -> None:
         for component in self.components:
             component.process(messages)

@@ -13,3 +13,12 @@ def test_values_after_a_multi_value_option_are_spread():
 
 def test_other_commands_are_left_alone():
     assert spread_multi_values(["train", "--config", "a.yml"]) == ["train", "--config", "a.yml"]
+
+
+def test_finetune_without_a_model_gets_the_empty_value_meaning_the_newest() -> None:
+    from bot.cli._argv import spread_multi_values
+
+    assert spread_multi_values(["train", "--finetune"]) == ["train", "--finetune", ""]
+    assert spread_multi_values(["train", "--finetune", "--epoch-fraction", "0.5"]) == [
+        "train", "--finetune", "", "--epoch-fraction", "0.5"]
+    assert spread_multi_values(["train", "--finetune", "models/a.tar.gz"]) == ["train", "--finetune", "models/a.tar.gz"]

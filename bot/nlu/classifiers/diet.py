@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import astuple
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -113,6 +114,12 @@ _NO_EFFECT = {
 }
 
 
+def _changes(what: str, old: list[str], new: list[str]) -> list[str]:
+    added, removed = sorted(set(new) - set(old)), sorted(set(old) - set(new))
+    return ([f"new {what} {', '.join(added)}"] if added else []) + (
+        [f"{what} no longer in the data: {', '.join(removed)}"] if removed else [])
+
+
 def _text_option(value: Any, default: Any) -> Any:
     """Rasa allows {"text": x, "label": y} for some sizes; we take the text one."""
     if isinstance(value, dict):
@@ -165,6 +172,38 @@ class DIETClassifier(Component):
         spec = self._spec(dims)
         weights = train_network(spec, encode_rows(examples, TEXT, dims, tag_ids), label_ids, self.config,
                                 type(self).__name__)
+        self.model = DietInference(spec, weights)
+
+    def finetune(self, training_data: TrainingData, epoch_fraction: float) -> None:
+        """Continues training the loaded network for `epochs` × `epoch_fraction` (Rasa's `--finetune`).
+
+        The data must have the model's labels, entity tags and feature widths: the network's output
+        layers are sized by them. A model with nothing trained yet is trained from scratch.
+        """
+        if self.model is None:
+            self.train(training_data)
+            return
+        examples = self._examples(training_data)
+        spec, old_labels, old_tags = self.model.spec, self.labels, self.tag_names
+        labels = sorted({label for m in examples if (label := self._label_of(m))}) if old_labels else []
+        tag_ids = self._tag_ids(examples) if self._entities_wanted() else {}
+        dims = FeatureDims.of(examples, TEXT)
+        changes = _changes("labels", old_labels, labels) + [
+            change for name in sorted(set(old_tags) | set(self.tag_names))
+            for change in _changes(f"{name} tags", old_tags.get(name, []), self.tag_names.get(name, []))]
+        if dims != spec.dims:
+            changes.append(f"feature widths {spec.dims} -> {dims}")
+        if changes:
+            self.tag_names = old_tags
+            raise InvalidModel(f"{type(self).__name__} cannot be fine-tuned on this data: " + "; ".join(changes),
+                               hint="train without --finetune when labels or entities change")
+        from bot.nlu.classifiers.diet_training import train_network  # imports torch: training only
+
+        index = {label: i for i, label in enumerate(labels)}
+        label_ids = np.array([index.get(self._label_of(m) or "", -1) for m in examples], dtype=np.int64)
+        config = self.config.model_copy(update={"epochs": max(1, math.ceil(self.config.epochs * epoch_fraction))})
+        weights = train_network(spec, encode_rows(examples, TEXT, dims, tag_ids), label_ids, config,
+                                type(self).__name__, initial=self.model.weights)
         self.model = DietInference(spec, weights)
 
     def _warn_unsupported(self) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -35,10 +36,12 @@ def train_network(
     label_ids: np.ndarray,
     config: Any,
     name: str,
+    initial: Mapping[str, np.ndarray] | None = None,
 ) -> dict[str, np.ndarray]:
     """Trains a network of shape `spec` on the examples' rows; returns its weights as numpy arrays.
 
-    `config` is the component's DIETConfig (epochs, batch sizes, learning rate, seed, hold-out)."""
+    `config` is the component's DIETConfig (epochs, batch sizes, learning rate, seed, hold-out);
+    `initial` are the weights to continue from (fine-tuning), else they start at random."""
     seed = config.random_seed
     torch.manual_seed(seed if seed is not None else int(time.time()))
     rng = np.random.default_rng(seed)
@@ -46,6 +49,8 @@ def train_network(
     # 2-core machine each op waits for a descheduled worker (measured 10x slower).
     torch.set_num_threads(int(os.environ.get("BOT_TORCH_THREADS", "1")))
     model = DIETModel(spec)
+    if initial is not None:
+        model.load_state_dict({key: torch.from_numpy(np.array(value)) for key, value in initial.items()})
     count = len(rows)
     order = rng.permutation(count)
     held = order[: max(0, min(config.evaluate_on_number_of_examples, count - 1))]
