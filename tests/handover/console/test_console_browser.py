@@ -58,7 +58,7 @@ async def test_an_agent_takes_an_offer_replies_notes_and_transfers_and_a_colleag
     await server.say("kunde-7", "Ich möchte mit einem Menschen sprechen")
     offered = _item(page, "Offered to you", "kunde-7")
     await expect(offered).to_be_visible()
-    await page.wait_for_function("window.__notifications.length > 0")
+    await page.wait_for_function("() => window.__notifications.length > 0")
     notification = await page.evaluate("window.__notifications[0]")
     assert notification["title"] == "A conversation is offered to you" and "kunde-7" in notification["body"]
     assert await page.evaluate("window.__tones") >= 1  # the chime played
@@ -86,11 +86,36 @@ async def test_an_agent_takes_an_offer_replies_notes_and_transfers_and_a_colleag
     await expect(reply).to_contain_text("Erika Muster")
     events = await server.tracker_events("kunde-7")
     assert [e["text"] for e in events if e["event"] == "bot"][-1] == "Hallo, hier ist Erika. Ich schaue nach."
-    await _screenshot(page, "console-agent.png")
 
-    # The customer answers; the agent sees it live.
+    # A canned reply, its {tracking_number} filled from the conversation's slots.
+    await message.fill("/sendung")
+    picker = page.get_by_role("listbox", name="Canned replies")
+    await expect(picker.get_by_role("option")).to_have_text(["/sendung Ihre Sendung JJD0099 ist unterwegs."])
+    await message.press("Enter")
+    await expect(message).to_have_value("Ihre Sendung JJD0099 ist unterwegs.")
+    await message.press("Enter")
+    await expect(transcript.get_by_role("listitem").filter(has_text="Ihre Sendung JJD0099 ist unterwegs.")).to_contain_text(
+        "Sent")
+    events = await server.tracker_events("kunde-7")
+    assert [e["text"] for e in events if e["event"] == "bot"][-1] == "Ihre Sendung JJD0099 ist unterwegs."
+
+    # The customer answers; the agent sees it live, with the bot's suggested reply beside the composer.
     await server.say("kunde-7", "Danke, ich warte")
     await expect(transcript.get_by_text("Danke, ich warte")).to_be_visible()
+    suggested = page.get_by_role("region", name="Suggested replies").get_by_role("listitem").filter(
+        has_text="Gern geschehen!")
+    await expect(suggested).to_be_visible()
+    await _screenshot(page, "console-agent.png")
+    async with page.expect_response(lambda response: response.url.endswith("/used")) as used:
+        await suggested.get_by_role("button", name="Insert").click()
+    assert (await used.value).status == 204  # recorded for the learning loop
+    await expect(message).to_have_value("Gern geschehen!")
+    await message.fill("")
+
+    await page.get_by_label("New label").fill("vip")
+    await page.get_by_role("button", name="Add label").click()
+    await expect(page.get_by_role("region", name="Labels").get_by_role("button", name="Remove label vip")).to_be_visible()
+    await expect(_item(page, "Your conversations", "kunde-7")).to_contain_text("vip")
 
     await page.get_by_label("Private note", exact=True).fill("Stammkunde, bitte bevorzugt behandeln")
     await page.get_by_role("button", name="Add note").click()
@@ -117,6 +142,13 @@ async def test_an_agent_takes_an_offer_replies_notes_and_transfers_and_a_colleag
     await expect(notes).to_contain_text("Stammkunde, bitte bevorzugt behandeln")
     await expect(notes).to_contain_text("Bitte die Rücksendung prüfen")
     await expect(colleague.get_by_role("log", name="Transcript").get_by_text("Danke, ich warte")).to_be_visible()
+    await expect(colleague.get_by_role("region", name="Labels").get_by_role("button", name="Remove label vip")).to_be_visible()
+    offered_again = colleague.get_by_role("region", name="Suggested replies").get_by_role("listitem").filter(
+        has_text="Gern geschehen!")
+    async with colleague.expect_response(lambda response: response.url.endswith("/dismissed")) as dismissed:
+        await offered_again.get_by_role("button", name="Dismiss").click()
+    assert (await dismissed.value).status == 204
+    await expect(offered_again).to_have_count(0)
 
     await colleague.get_by_role("button", name="Hand back to bot").click()
     await expect(colleague.get_by_role("status").filter(has_text="Handed back to the bot.")).to_be_visible()
@@ -155,6 +187,10 @@ async def test_texts_from_customers_agents_notes_and_canned_replies_render_as_te
     await message.press("Enter")
     await expect(transcript.get_by_text(f"Vorlage {XSS}")).to_be_visible()
 
+    await page.get_by_label("New label").fill(XSS)
+    await page.get_by_role("button", name="Add label").click()
+    await expect(page.get_by_role("region", name="Labels").get_by_role("button", name=f"Remove label {XSS}")).to_be_visible()
+
     assert await page.locator("img").count() == 0
     assert page.dialogs == []
 
@@ -166,7 +202,9 @@ async def test_reconnects_after_a_restart_with_nothing_lost_or_twice(console_ser
     await server.create_agent("rita", teams=["service"])
     page = await open_console(browser, server)
     failures: list[str] = []
-    page.on("response", lambda response: response.status >= 500 and failures.append(response.url))
+    restarted = asyncio.Event()  # requests cut off while the server stops may fail; none after it is back
+    page.on("response", lambda response: restarted.is_set() and response.status >= 500
+            and failures.append(response.url))
     await log_in(page, "rita")
     await expect(page.get_by_text("Live", exact=True)).to_be_visible()
     for customer in ("kunde-a", "kunde-b"):
@@ -179,6 +217,7 @@ async def test_reconnects_after_a_restart_with_nothing_lost_or_twice(console_ser
     await server.stop()
     await expect(page.get_by_text("Reconnecting…")).to_be_visible()
     await server.start()  # the same database and port: a restarted `bot run`
+    restarted.set()
     await server.say("kunde-a", "Erste Nachricht nach dem Neustart")
     await server.say("kunde-b", "Zweite Nachricht")
     await server.say("kunde-b", "Dritte Nachricht")
@@ -213,6 +252,7 @@ async def test_german_labels_by_the_browser_language_and_no_serious_accessibilit
     await page.get_by_role("button", name="Tastenkürzel").click()
     help_dialog = page.get_by_role("dialog", name="Tastenkürzel")
     await expect(help_dialog).to_contain_text("Alt+R")
+    await _screenshot(page, "console-shortcuts-de.png")
     assert await axe_violations(page) == []
     await help_dialog.get_by_role("button", name="Schließen").click()
 
@@ -239,3 +279,4 @@ async def test_an_ended_session_sends_the_agent_back_to_the_login(console_server
     await page.get_by_role("button", name="Away").click()
     await expect(page.get_by_role("status")).to_have_text("Your session has ended. Please log in again.")
     await expect(page.get_by_label("Username")).to_be_visible()
+

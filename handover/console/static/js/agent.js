@@ -2,61 +2,16 @@
 // (transcript, composer, packet card, notes) and its actions, kept live by the feed.
 import { html, useState, useEffect, useRef, useCallback } from "./ui.js";
 import { t } from "./i18n.js";
+import { retrying } from "./api.js";
+import { Presence, ListSection, stateText } from "./list.js";
 import { Feed } from "./feed.js";
 import { startConsole, TopBar } from "./shell.js";
 import { chime, notify } from "./alerts.js";
 import { PacketCard } from "./packet.js";
-import { Transcript, Composer, Notes } from "./conversation.js";
+import { Transcript, Composer, Notes, Suggestions, Labels } from "./conversation.js";
 import { TransferDialog, HelpDialog, useShortcuts } from "./dialogs.js";
 
-const PRESENCE = ["online", "away", "offline"];
-const RETRIES = [250, 500, 1000, 2000, 4000];
-
-/** Runs a read again while the server is away or restarting (no answer, 5xx); gives up when `stale()`. */
-async function retrying(read, stale) {
-  for (let attempt = 0; ; attempt += 1) {
-    try {
-      return await read();
-    } catch (failure) {
-      const transient = failure.status === 0 || failure.status >= 500;
-      if (!transient || attempt >= RETRIES.length || stale()) throw failure;
-      await new Promise((resolve) => setTimeout(resolve, RETRIES[attempt]));
-    }
-  }
-}
 const EMPTY = { offered: [], mine: [], queued: [] };
-
-function Presence({ status, onChange }) {
-  return html`<div class="presence" role="group" aria-label=${t("presence.label")}>
-    ${PRESENCE.map((value) => html`<button type="button" class=${`presence-${value}`} aria-pressed=${status === value ? "true" : "false"}
-        onClick=${() => onChange(value)}>${t(`presence.${value}`)}</button>`)}
-  </div>`;
-}
-
-function stateText(conversation) {
-  if (conversation.state === "assigned") return t("state.assigned", { agent: conversation.agent });
-  return t(`state.${conversation.state}`);
-}
-
-function ListSection({ id, title, items, selected, unread, warnings, onSelect }) {
-  return html`<section class="list-section" aria-labelledby=${id}>
-    <h2 id=${id}>${title} <span class="count">(${items.length})</span></h2>
-    ${items.length ? html`<ul class="conversations">${items.map((item) => {
-      const count = unread[item.conversation_id] || 0;
-      const warned = warnings[item.conversation_id];
-      return html`<li key=${item.conversation_id}>
-        <button type="button" class="conversation" aria-current=${item.conversation_id === selected ? "true" : undefined}
-            data-conversation=${item.conversation_id} onClick=${() => onSelect(item.conversation_id)}>
-          <span class="customer">${item.conversation_id}</span>
-          <span class="summary">${item.reason || ""} · ${stateText(item)}</span>
-          ${(item.labels || []).length ? html`<span class="labels">${item.labels.map((label) => html`<span class="label">${label}</span>`)}</span>` : ""}
-          ${warned && warned !== "ok" ? html`<span class=${`sla sla-${warned}`}>${t(`sla.state.${warned}`)}</span>` : ""}
-          ${count ? html`<span class="unread">${t("list.unread", { count })}</span>` : ""}
-        </button>
-      </li>`;
-    })}</ul>` : html`<p class="muted">${t("list.empty")}</p>`}
-  </section>`;
-}
 
 function AgentView({ api, agent, logout, titleKey }) {
   const me = agent.username;
@@ -73,6 +28,8 @@ function AgentView({ api, agent, logout, titleKey }) {
   const [dialog, setDialog] = useState(null);
   const [replies, setReplies] = useState([]);
   const [focusMessage, setFocusMessage] = useState(false);
+  const [suggestions, setSuggestions] = useState({}); // conversation id -> suggestion items
+  const [insertion, setInsertion] = useState(null);
   const selectedRef = useRef(null);
   const listsRef = useRef(EMPTY);
   const messageRef = useRef(null);
@@ -173,6 +130,9 @@ function AgentView({ api, agent, logout, titleKey }) {
             if (open) refreshDetail(id);
             if (event.kind === "labels") refreshLists();
             break;
+          case "suggestions":
+            setSuggestions((current) => ({ ...current, [id]: event.data.suggestions || [] }));
+            break;
           case "sla_warning":
             setWarnings((current) => ({ ...current, [id]: event.data.state }));
             break;
@@ -197,11 +157,15 @@ function AgentView({ api, agent, logout, titleKey }) {
     return () => document.removeEventListener("visibilitychange", seen);
   }, []);
 
-  // Canned replies for the open conversation (placeholders filled from its slots by the server).
+  // Canned replies for the open conversation (placeholders filled from its slots by the server), and
+  // the suggestions for its last customer message (later ones arrive on the feed).
   useEffect(() => {
     if (!selected) return;
     const params = new URLSearchParams({ conversation_id: selected });
     api.get(`/handover/canned-replies?${params}`).then(setReplies, fail);
+    api.get(api.conversation(selected, "/suggestions")).then(
+      (found) => setSuggestions((current) => ({ ...current, [selected]: found.suggestions || [] })),
+      () => {}); // a server without a model has none to give
   }, [selected]);
 
   async function changePresence(status) {
@@ -254,6 +218,30 @@ function AgentView({ api, agent, logout, titleKey }) {
 
   async function addNote(text) {
     await act("/notes", { text });
+  }
+
+  function insertSuggestion(item) {
+    const id = selectedRef.current;
+    setInsertion({ text: item.text });
+    setSuggestions((current) => ({ ...current, [id]: (current[id] || []).filter((other) => other.id !== item.id) }));
+    api.post(api.conversation(id, `/suggestions/${encodeURIComponent(item.id)}/used`)).catch(() => {});
+  }
+
+  function dismissSuggestion(item) {
+    const id = selectedRef.current;
+    setSuggestions((current) => ({ ...current, [id]: (current[id] || []).filter((other) => other.id !== item.id) }));
+    api.post(api.conversation(id, `/suggestions/${encodeURIComponent(item.id)}/dismissed`)).catch(() => {});
+  }
+
+  async function changeLabels(labels) {
+    const id = selectedRef.current;
+    setError(null);
+    try {
+      await api.put(api.conversation(id, "/labels"), { labels });
+      await Promise.all([refreshLists(), refreshDetail(id)]);
+    } catch (failure) {
+      fail(failure);
+    }
   }
 
   async function transfer(target, note) {
@@ -317,10 +305,15 @@ function AgentView({ api, agent, logout, titleKey }) {
           <div class="work">
             <div class="talk">
               <${Transcript} items=${[...((detail && detail.transcript) || []), ...pending]} />
-              <${Composer} canReply=${mineNow} replies=${replies} onSend=${send} inputRef=${messageRef} />
+              <div class="compose-row">
+                <${Composer} canReply=${mineNow} replies=${replies} onSend=${send} inputRef=${messageRef} insertion=${insertion} />
+                ${mineNow && html`<${Suggestions} items=${suggestions[current.conversation_id] || []}
+                  onInsert=${insertSuggestion} onDismiss=${dismissSuggestion} />`}
+              </div>
             </div>
             <aside class="side" aria-label=${t("side.label")}>
               <${PacketCard} conversation=${current} answered=${answered} warned=${warnings[current.conversation_id]} />
+              <${Labels} labels=${current.labels || []} onChange=${changeLabels} />
               <${Notes} notes=${(detail && detail.notes) || []} onAdd=${addNote} inputRef=${noteRef} />
             </aside>
           </div>`}

@@ -96,3 +96,18 @@ export class Api {
     return data;
   }
 }
+
+const RETRIES = [250, 500, 1000, 2000, 4000];
+
+/** Runs a read again while the server is away or restarting (no answer, 5xx); gives up when `stale()`. */
+export async function retrying(read, stale) {
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      return await read();
+    } catch (failure) {
+      const transient = failure.status === 0 || failure.status >= 500;
+      if (!transient || attempt >= RETRIES.length || stale()) throw failure;
+      await new Promise((resolve) => setTimeout(resolve, RETRIES[attempt]));
+    }
+  }
+}

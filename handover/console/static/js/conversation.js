@@ -147,3 +147,42 @@ export function Notes({ notes, onAdd, inputRef }) {
     </form>
   </section>`;
 }
+
+/** Replies the bot suggests for the customer's last message; Insert puts one into the message field. */
+export function Suggestions({ items, onInsert, onDismiss }) {
+  return html`<section class="card suggestions" aria-labelledby="suggestions-heading">
+    <h2 id="suggestions-heading">${t("suggestions.label")}</h2>
+    ${items.length ? html`<ul class="suggestion-list">${items.map((item) => html`<li key=${item.id}>
+        <p class="text" id=${`suggestion-${item.id}`}>${item.text}</p>
+        <div class="meta">${item.source || ""}${typeof item.confidence === "number" ? ` · ${Math.round(item.confidence * 100)} %` : ""}</div>
+        <div class="actions">
+          <button type="button" onClick=${() => onInsert(item)} aria-describedby=${`suggestion-${item.id}`}>${t("suggestions.insert")}</button>
+          <button type="button" onClick=${() => onDismiss(item)}>${t("suggestions.dismiss")}</button>
+        </div>
+      </li>`)}</ul>` : html`<p class="muted">${t("suggestions.none")}</p>`}
+  </section>`;
+}
+
+/** The conversation's labels: add one by name, remove one by its button. */
+export function Labels({ labels, onChange }) {
+  const [text, setText] = useState("");
+  async function submit(event) {
+    event.preventDefault();
+    const value = text.trim();
+    if (!value) return;
+    if (!labels.includes(value)) await onChange([...labels, value]);
+    setText("");
+  }
+  return html`<section class="card labels-card" aria-labelledby="labels-heading">
+    <h2 id="labels-heading">${t("labels.label")}</h2>
+    ${labels.length ? html`<ul class="label-list">${labels.map((label) => html`<li key=${label}>
+        <button type="button" class="label" aria-label=${t("labels.remove", { label })}
+          onClick=${() => onChange(labels.filter((item) => item !== label))}>${label} <span aria-hidden="true">×</span></button>
+      </li>`)}</ul>` : html`<p class="muted">${t("labels.none")}</p>`}
+    <form onSubmit=${submit} class="label-form">
+      <label for="label">${t("labels.field")}</label>
+      <input id="label" maxlength="64" value=${text} onInput=${(event) => setText(event.currentTarget.value)} />
+      <button type="submit">${t("labels.add")}</button>
+    </form>
+  </section>`;
+}

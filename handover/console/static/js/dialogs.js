@@ -69,7 +69,7 @@ export function HelpDialog({ onClose }) {
   return html`<${Modal} labelledBy="help-heading" onClose=${onClose}>
     <h2 id="help-heading">${t("help.title")}</h2>
     <table class="shortcuts">
-      <tbody>${rows.map((row) => html`<tr><th scope="row"><kbd>${row.keys}</kbd></th><td>${t(`shortcut.${row.action}`)}</td></tr>`)}</tbody>
+      <tbody>${rows.map((row) => html`<tr><th scope="row">${row.keys.split(" / ").map((keys, index) => html`${index ? " / " : ""}<kbd>${keys}</kbd>`)}</th><td>${t(`shortcut.${row.action}`)}</td></tr>`)}</tbody>
     </table>
     <button type="button" class="primary" onClick=${onClose}>${t("help.close")}</button>
   <//>`;

@@ -74,11 +74,11 @@ function ReplyWindow({ ends }) {
 
 function Previous({ items }) {
   if (!items || !items.length) return html`<span class="muted">${t("packet.noPrevious")}</span>`;
-  return html`<ul class="previous">${items.map((item) => html`<li>
-    <span>${dateTime(item.started_at ?? item.queued_at ?? item.ended_at ?? item.timestamp, language())}</span>
-    ${" "}<span>${item.reason || item.outcome || ""}</span>
-    ${item.agent ? html` · <span>${item.agent}</span>` : ""}
-    ${item.summary ? html`<div>${item.summary}</div>` : ""}
+  const lang = language();
+  return html`<ul class="previous">${items.map((item) => html`<li key=${item.id ?? item.started_at}>
+    <span>${dateTime(item.started_at ?? item.ended_at, lang)}</span>
+    ${[item.reason, item.resolution, item.agent, item.channel].filter(Boolean).map((part) => html` · <span>${part}</span>`)}
+    ${item.summary && item.summary.last_intent ? html` · <span class="intent">${item.summary.last_intent}</span>` : ""}
   </li>`)}</ul>`;
 }
 
