@@ -3,7 +3,7 @@
 Routes (a contract; tests, docs and integrations use them):
   POST /handover/login, POST /handover/logout, GET /handover/me, PUT /handover/presence
   GET  /handover/conversations?state=queued|offered|mine|all, GET /handover/conversations/{id}
-  POST /handover/conversations/{id}/accept | messages | notes | transfer | handback | resolve
+  POST /handover/conversations/{id}/accept | decline | messages | notes | transfer | handback | resolve
   GET  /handover/agents (supervisor), GET /handover/ws (WebSocket, see handover.websocket)
 Roles are checked here, on the server, for every route; the console only hides what this refuses.
 """
@@ -118,6 +118,15 @@ def handover_blueprint() -> Blueprint:
         row = await visible_row(rt, caller, decode_id(conversation_id))
         return json(conversation_summary(await rt.accept(caller.agent, row["sender_id"])))
 
+    @bp.post("/conversations/<conversation_id:str>/decline")
+    async def decline(request: Request, conversation_id: str) -> HTTPResponse:
+        """Turn down an offer made to you: it goes to the next agent; you stay online."""
+        caller = await caller_of(request)
+        rt = runtime(request.app)
+        _, reason = _reason_body(request)
+        row = await visible_row(rt, caller, decode_id(conversation_id))
+        return json(conversation_summary(await rt.decline(caller.agent, row["sender_id"], reason)))
+
     @bp.post("/conversations/<conversation_id:str>/messages")
     async def message(request: Request, conversation_id: str) -> HTTPResponse:
         """Reply to the customer; replying takes the conversation if nobody has it."""
@@ -158,8 +167,7 @@ def handover_blueprint() -> Blueprint:
         """Hand the conversation back to the bot, optionally setting slots it continues with."""
         caller = await caller_of(request)
         rt = runtime(request.app)
-        body = json_object(json_body(request)) if request.body else {}
-        reason = _optional_text(body, "reason", 256)
+        body, reason = _reason_body(request)
         slots = body.get("slots")
         slots = {} if slots is None else slots
         if not isinstance(slots, Mapping) or not all(isinstance(k, str) for k in slots):
@@ -247,6 +255,12 @@ def _text(body: Mapping[str, Any], name: str, limit: int) -> str:
     if any(0xD800 <= ord(char) <= 0xDFFF or char == "\x00" for char in value):
         raise bad_request(f"'{name}' contains characters that cannot be stored (NUL or a lone surrogate).", name)
     return value
+
+
+def _reason_body(request: Request) -> tuple[dict[str, Any], str | None]:
+    """An optional JSON object body and its optional "reason" (decline, hand back)."""
+    body = json_object(json_body(request)) if request.body else {}
+    return body, _optional_text(body, "reason", 256)
 
 
 def _optional_text(body: Mapping[str, Any], name: str, limit: int) -> str | None:

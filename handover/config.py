@@ -119,6 +119,7 @@ class RoutingConfig(_Model):
     offer_timeout_seconds: float = Field(default=30, gt=0)
     default_capacity: int = Field(default=3, ge=1, le=100)
     offline_grace_seconds: float = Field(default=120, ge=0)
+    decline_cooldown_seconds: float = Field(default=300, ge=0)
     default_team: str | None = None
 
 

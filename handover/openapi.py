@@ -96,6 +96,8 @@ def handover_paths() -> dict[str, Any]:
                                                ok={"type": "array", "items": _CONVERSATION})},
         base: {"get": _op("One conversation with its transcript and notes", params=[_ID], ok=_CONVERSATION)},
         f"{base}/accept": {"post": _op("Take the conversation", params=[_ID], ok=_CONVERSATION)},
+        f"{base}/decline": {"post": _op("Decline an offer made to you (it goes to the next agent)", params=[_ID],
+                                        ok=_CONVERSATION, body=_text_body("reason"))},
         f"{base}/messages": {"post": _op("Reply to the customer", params=[_ID], status="201",
                                          body=_text_body("text", required=("text",)))},
         f"{base}/notes": {"post": _op("A private note", params=[_ID], status="201",

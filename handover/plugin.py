@@ -52,7 +52,8 @@ class HandoverSettings:
     def from_config(cls, config: Any, default_language: str | None = None) -> HandoverSettings:
         """From a `handover.config.HandoverConfig` (handover.yml) and the model's language."""
         routing = RoutingSettings(offer_timeout_seconds=config.routing.offer_timeout_seconds,
-                                  offline_grace_seconds=config.routing.offline_grace_seconds)
+                                  offline_grace_seconds=config.routing.offline_grace_seconds,
+                                  decline_cooldown_seconds=config.routing.decline_cooldown_seconds)
         return cls(default_team=config.routing.default_team, routing=routing, teams=dict(config.teams),
                    sla_policies=dict(config.all_sla_policies), triggers=config.triggers,
                    default_language=default_language)
@@ -143,7 +144,7 @@ class HandoverPlugin:
     # -- telling waiting customers where they stand ------------------------------------------------
     async def send_queue_notices(self, now: float) -> None:
         """A new position or wait for each waiting customer: only when it changed, at most once a minute."""
-        rows = await self.service.rows(states=["queued"])
+        rows = await self.service.rows(states=["queued"], with_packet=False)
         by_team: dict[str | None, list[dict[str, Any]]] = {}
         for row in rows:
             by_team.setdefault(row["team"], []).append(row)
@@ -168,8 +169,10 @@ class HandoverPlugin:
         if first and (earlier.position, earlier.wait_minutes) == (notice.position, notice.wait_minutes):
             await self.service.record_notice(row["sender_id"], dataclasses.asdict(earlier))
             return
-        language = (row.get("language") or (row.get("packet") or {}).get("language")
-                    or self.settings.default_language)
+        language = row.get("language")
+        if language is None:  # the light row has no packet: read it for the rare row without a language
+            language = ((await self.service.row(row["sender_id"]) or {}).get("packet") or {}).get("language")
+        language = language or self.settings.default_language
         text = notice_text("utter_handover_queue_update", language, position=position,
                            wait_minutes=max(notice.wait_minutes or 1, 1))
         await self.service.queue_notice(row["sender_id"], text, dataclasses.asdict(notice))
@@ -177,7 +180,7 @@ class HandoverPlugin:
     # -- SLA clocks: amber and red warnings for agents, breaches recorded ---------------------------
     async def check_sla(self, now: float) -> None:
         """Warns agents when a first-response clock turns amber or red, and records breaches once."""
-        for row in await self.service.rows(states=["queued", "offered", "assigned"]):
+        for row in await self.service.rows(states=["queued", "offered", "assigned"], with_packet=False):
             if row.get("first_response_at") or not row.get("queued_at"):
                 continue
             policy = self.settings.sla_policies.get(row.get("sla_policy") or "")
@@ -200,14 +203,14 @@ class HandoverPlugin:
         wall = datetime.fromtimestamp(now, UTC)
         probe = {"team": team, "skill": skill, "language": language}
 
-        def read(conn: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[float]]:
-            return (store.list_rows(conn, states=["queued", "offered"], teams=[team] if team else None),
+        def read(conn: Any) -> tuple[int, list[dict[str, Any]], list[float]]:
+            return (store.count_rows(conn, ["queued", "offered"], [team] if team else None),
                     store.load_agents(conn), store.recent_handle_seconds(conn, team))
 
         waiting, agents, handled = await self.service.tracker_store.run_in_transaction(read, write=False)
         staffed = [agent for agent in agents if agent["status"] == "online"
                    and eligible_agents(probe, [{**agent, "load": 0}])]
-        position = len(waiting) + 1
+        position = waiting + 1
         slots = sum(agent["capacity"] for agent in staffed)
         free_slots = sum(max(agent["capacity"] - agent["load"], 0) for agent in staffed)
         wait = expected_wait_seconds(position, slots, handled, free_slots=free_slots) if staffed else None

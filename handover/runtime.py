@@ -20,8 +20,9 @@ from handover.agent_model import Agent, has_role
 from handover.delivery import Outbox
 from handover.login_limits import LoginRateLimiter
 from handover.notices import notice_text
-from handover.ownership import Accept, HandBack, Resolve, TakeOver, Transfer
+from handover.ownership import Accept, DeclineOffer, HandBack, Resolve, TakeOver, Transfer
 from handover.plugin import HandoverPlugin
+from handover.routing import DECLINED_FEED_KIND
 from handover.service import Change, agent_message_event
 
 __all__ = ["HandoverRuntime", "runtime"]
@@ -60,7 +61,7 @@ class HandoverRuntime:
         if state == "all":
             return await self.service.rows(states=["queued", "offered", "assigned"])
         if state == "mine":
-            return [row for row in await self.service.rows(states=["assigned"], agent=agent.username)]
+            return await self.service.rows(states=["assigned"], agent=agent.username)
         if state == "offered":
             return [row for row in await self.service.rows(states=["offered"], agent=agent.username)
                     if row["offered_to"] == agent.username]
@@ -104,12 +105,39 @@ class HandoverRuntime:
         self.plugin.router.wake()  # a backlog drains as soon as someone comes online
         return agent
 
+    async def present(self, agent: Agent) -> Agent:
+        """An agent who works a conversation while `offline` is present: they go online.
+
+        Integrations (a helpdesk acting by token) often never set a presence; left offline, routing
+        would take their conversations back after the grace period. Away stays away (no new offers).
+        """
+        if agent.status != "offline" or agent.disabled:
+            return agent
+        return await self.set_presence(agent.username, "online")
+
     async def accept(self, agent: Agent, sender_id: str) -> dict[str, Any]:
         change = await self.service.change(sender_id, Accept(agent.username))
+        await self.present(agent)
+        return change.row or {}
+
+    async def decline(self, agent: Agent, sender_id: str, reason: str | None) -> dict[str, Any]:
+        """Turns down an offer: it goes to the next agent, and this one is not offered it again for a while.
+
+        Unlike letting the offer run out, the agent stays online (they answered).
+        """
+        cooldown = self.plugin.settings.routing.decline_cooldown_seconds
+
+        def extra(conn: Connection, change: Change, now: float) -> None:
+            change.feed.append(store.insert_feed(conn, DECLINED_FEED_KIND, now, {
+                "agent": agent.username, "reason": reason, "until": now + cooldown},
+                sender_id=sender_id, agent=agent.username, team=change.after.team))
+
+        change = await self.service.change(sender_id, DeclineOffer(agent.username), extra=extra)
         return change.row or {}
 
     async def agent_message(self, agent: Agent, sender_id: str, text: str) -> dict[str, Any]:
         """The reply as a `bot` event with the agent in its metadata; taking the conversation if needed."""
+        await self.present(agent)
         ownership = await self.service.ownership(sender_id)
         mine = ownership.state.value == "assigned" and ownership.agent == agent.username
         command = None if mine else TakeOver(agent.username)

@@ -86,6 +86,7 @@ class HandoverService:
         return await self.tracker_store.run_in_transaction(store.load_row, sender_id, write=False)
 
     async def rows(self, **filters: Any) -> list[dict[str, Any]]:
+        """Handover rows (see `store.list_rows` for the filters, `with_packet=False` for the light read)."""
         return await self.tracker_store.run_in_transaction(lambda conn: store.list_rows(conn, **filters),
                                                            write=False)
 
@@ -98,11 +99,14 @@ class HandoverService:
     # -- changes by people and the router ------------------------------------------------------------
     async def change(self, sender_id: str, command: Command | None, *,
                      extra: Callable[[Connection, Change, float], None] | None = None,
+                     guard: Callable[[Connection, Change, float], None] | None = None,
                      fields: Mapping[str, Any] | None = None) -> Change:
         """Applies `command` (IllegalTransition if the state does not allow it) in one transaction.
 
         With `command` None the owner stays as it is (an assigned agent's reply) and only `extra` runs.
 
+        `guard(conn, change, now)` runs right after the new owner is written and before any feed item:
+        it may raise to roll the change back (the router's capacity check), leaving no gap in feed ids.
         `extra(conn, change, now)` runs in the same transaction after the transition: it may add
         events to `change.events` (appended after the transition's), feed items and outbox rows.
         """
@@ -115,11 +119,13 @@ class HandoverService:
                 store.save_ownership(conn, sender_id, change.after, before.version, now,
                                      **{**_timestamps(before, change.after, now), **dict(fields or {})})
                 change.row = store.load_row(conn, sender_id)
-                change.feed.insert(0, _state_feed(conn, sender_id, change, now))
+                if guard is not None:
+                    guard(conn, change, now)
+                change.feed[:0] = _state_feed(conn, sender_id, change, now)
             if extra is not None:
                 extra(conn, change, now)
+                change.row = store.load_row(conn, sender_id)  # extra may have changed columns
             append_in_transaction(conn, sender_id, change.events)
-            change.row = store.load_row(conn, sender_id)
             return change
 
         change = await self.tracker_store.run_in_transaction(work)
@@ -208,7 +214,7 @@ class HandoverService:
                 store.save_ownership(conn, sender_id, after, before.version, now,
                                      **{**_timestamps(before, after, now), **fields})
                 change.row = store.load_row(conn, sender_id)
-                change.feed.insert(0, _state_feed(conn, sender_id, change, now))
+                change.feed[:0] = _state_feed(conn, sender_id, change, now)
             elif fields and row is not None:
                 store.update_fields(conn, sender_id, now, **fields)
             if before.is_human and after.is_human:
@@ -262,19 +268,23 @@ def _message_payload(event: Mapping[str, Any]) -> dict[str, Any]:
             "intent": parse.get("intent"), "entities": parse.get("entities") or []}
 
 
-def _state_feed(conn: Connection, sender_id: str, change: Change, now: float) -> dict[str, Any]:
-    """The conversation's new state for everyone who sees its team (and an offer item for the offered agent)."""
+def _state_feed(conn: Connection, sender_id: str, change: Change, now: float) -> list[dict[str, Any]]:
+    """The conversation's new state for everyone who sees its team, then an offer item for the offered agent.
+
+    In that order, so the ids a console receives follow each other (a gap makes it catch up from the table).
+    """
     after = change.after
     data = {"state": str(after.state), "version": after.version, "owner": list(after.owner), "team": after.team,
             "agent": after.agent, "offered_to": after.offered_to, "priority": after.priority,
             "reason": after.reason, "queued_at": after.queued_at, "previous_state": str(change.before.state),
             "previous_agent": change.before.agent}
+    items = [store.insert_feed(conn, "conversation", now, data, sender_id=sender_id, team=after.team)]
     if after.state is ConversationState.OFFERED:
         row = change.row or {}
-        change.feed.append(store.insert_feed(conn, "offer", now, {
+        items.append(store.insert_feed(conn, "offer", now, {
             **data, "offer_expires_at": row.get("offer_expires_at"), "packet": row.get("packet") or {},
             "channel": row.get("channel")}, sender_id=sender_id, agent=after.offered_to, team=after.team))
-    return store.insert_feed(conn, "conversation", now, data, sender_id=sender_id, team=after.team)
+    return items
 
 
 def agent_message_event(text: str, agent: Mapping[str, Any], now: float) -> dict[str, Any]:

@@ -71,8 +71,7 @@ def save_ownership(conn: Connection, sender_id: str, ownership: Ownership, expec
     values: dict[str, Any] = {name: getattr(ownership, name) for name in _OWNERSHIP_COLUMNS}
     values["state"] = str(ownership.state)
     values["updated_at"] = now
-    for key, value in fields.items():
-        values[key] = json.dumps(value) if key in ("packet", "labels", "last_notice") else value
+    values.update(_encoded(fields))
     table = tables.conversations
     if expected_version == 0:
         exists = conn.scalar(sa.select(table.c.version).where(table.c.sender_id == sender_id))
@@ -86,17 +85,46 @@ def save_ownership(conn: Connection, sender_id: str, ownership: Ownership, expec
         raise StaleOwnership(sender_id, expected_version)
 
 
+_JSON_COLUMNS = frozenset({"packet", "labels", "last_notice"})
+
+
+def _encoded(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values as stored: the JSON columns as text."""
+    return {key: json.dumps(value) if key in _JSON_COLUMNS else value for key, value in fields.items()}
+
+
 def update_fields(conn: Connection, sender_id: str, now: float, **fields: Any) -> None:
     """Changes columns that are not ownership (timestamps, packet, labels) without a version check."""
-    values = {key: json.dumps(value) if key in ("packet", "labels", "last_notice") else value
-              for key, value in fields.items()}
+    values = _encoded(fields)
     conn.execute(sa.update(tables.conversations).where(tables.conversations.c.sender_id == sender_id)
                  .values(updated_at=now, **values))
+
+
+# Any fixed number: the PostgreSQL advisory lock that makes feed ids commit in id order.
+FEED_ORDER_LOCK_ID = 7_271_845_302
+
+
+def hold_feed_order(conn: Connection) -> None:
+    """Makes the feed ids of this transaction commit after every smaller id (PostgreSQL; SQLite has one writer).
+
+    A sequence hands out ids at insert time, so without this a transaction holding id 7 could commit
+    after another committed id 8, and a console that saw 8 and reconnects with `?after=8` would never
+    get 7. Transactions that write feed items take this lock before their first one and hold it until
+    they end, so ids commit in order; feed items go last in a transaction to keep that window short.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    transaction = conn.get_transaction()
+    if conn.info.get("handover_feed_order") is transaction:
+        return
+    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(FEED_ORDER_LOCK_ID)))
+    conn.info["handover_feed_order"] = transaction
 
 
 def insert_feed(conn: Connection, kind: str, now: float, payload: Mapping[str, Any], *, sender_id: str | None = None,
                 agent: str | None = None, team: str | None = None) -> dict[str, Any]:
     """A realtime feed item (offer, customer message, queue change, SLA warning); returns it with its id."""
+    hold_feed_order(conn)
     text = json.dumps(payload, default=str)
     item_id = conn.execute(sa.insert(tables.feed).values(
         created_at=now, kind=kind, sender_id=sender_id, agent=agent, team=team, payload=text,
@@ -131,10 +159,14 @@ def insert_outbox(conn: Connection, sender_id: str, channel: str | None, owner_v
 
 
 def list_rows(conn: Connection, *, states: Sequence[str] | None = None, agent: str | None = None,
-              teams: Sequence[str] | None = None, limit: int = 500) -> list[dict[str, Any]]:
-    """Handover rows, highest priority then longest waiting first."""
+              teams: Sequence[str] | None = None, limit: int = 500, with_packet: bool = True) -> list[dict[str, Any]]:
+    """Handover rows, highest priority then longest waiting first.
+
+    `with_packet=False` leaves the packet out (it reads as {}): routing and the clocks look at every
+    waiting row on each pass and need none of it, and decoding hundreds of packets is most of a pass.
+    """
     table = tables.conversations
-    query = sa.select(table)
+    query = sa.select(table) if with_packet else sa.select(*(c for c in table.c if c.name != "packet"))
     if states:
         query = query.where(table.c.state.in_(list(states)))
     if agent is not None:
@@ -156,6 +188,15 @@ def load_agents(conn: Connection) -> list[dict[str, Any]]:
             row[key] = json.loads(row[key] or "[]")
         row["load"] = load.get(row["username"], 0)
     return rows
+
+
+def count_rows(conn: Connection, states: Sequence[str], teams: Sequence[str] | None = None) -> int:
+    """How many handover rows are in `states` (of `teams` when given)."""
+    table = tables.conversations
+    query = sa.select(sa.func.count()).select_from(table).where(table.c.state.in_(list(states)))
+    if teams is not None:
+        query = query.where(table.c.team.in_(list(teams)))
+    return int(conn.scalar(query) or 0)
 
 
 def agent_loads(conn: Connection) -> dict[str, int]:

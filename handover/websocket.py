@@ -4,9 +4,15 @@ Frames the server sends (JSON text):
   {"type": "hello", "agent": {...}, "last_id": N}    once, after authentication
   {"type": "event", "id": N, "kind": ..., "conversation_id": ..., "data": {...}, "created_at": ...}
 Kinds: conversation (state changes of the queues you see), offer (to you), customer_message,
-agent_message, note, agent_status, sla_warning, queue_notice. Connect with `?after=<last id you saw>`
-and everything you missed arrives first, in id order, once; ids only grow. The feed table is
-the source of truth: the broadcaster only wakes this loop, and a gap in ids is filled from it.
+agent_message, note, agent_status, sla_warning, queue_notice. Connect with `?after=<highest id you
+saw>` and everything you missed arrives first, in id order. Ids commit in id order (see
+`store.hold_feed_order`), so nothing below an id you saw can appear later. An id can arrive twice
+around a reconnect: a client handles each id once.
+
+The feed table is the source of truth: the broadcaster only wakes this loop. Items from several
+writers (coroutines, processes) can arrive slightly out of order, so a gap in ids is first given
+`GAP_GRACE_SECONDS` to fill by itself; only then (or when this connection's queue overflowed) is
+it filled from the table. Ids of rolled-back transactions leave gaps that the read then closes.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ from handover.runtime import runtime
 __all__ = ["relevant", "websocket_blueprint"]
 
 logger = logging.getLogger(__name__)
+
+GAP_GRACE_SECONDS = 0.5  # a missing id usually arrives within milliseconds from another writer
 
 
 def relevant(agent: Agent, item: dict[str, Any]) -> bool:
@@ -60,20 +68,7 @@ def websocket_blueprint() -> Blueprint:
         try:
             last = await rt.service.last_feed_id()
             await ws.send(json.dumps({"type": "hello", "agent": caller.agent.as_dict(), "last_id": last}))
-            delivered = _Delivered()
-            sent = await _catch_up(rt, ws, caller.agent, after, delivered) if after else last
-            while True:
-                item = await subscription.get()
-                if subscription.overflowed or item["id"] > sent + 1:
-                    subscription.overflowed = False
-                    sent = await _catch_up(rt, ws, caller.agent, sent, delivered)
-                # Ids come from a sequence, so a transaction can commit after a later id was sent: such
-                # an item arrives below `sent` and is still new, unless a catch-up sent it already.
-                if item["id"] not in delivered:
-                    if relevant(caller.agent, item):
-                        await ws.send(json.dumps({"type": "event", **item}, default=str))
-                    delivered.add(item["id"])
-                    sent = max(sent, item["id"])
+            await _follow(rt, ws, caller.agent, subscription, after or last, catch_up=bool(after))
         except asyncio.CancelledError:
             raise
         except Exception as error:  # the connection closed; the console reconnects with ?after=
@@ -93,14 +88,41 @@ class _Delivered:
 
     def __init__(self) -> None:
         self._ids: dict[int, None] = {}  # insertion-ordered: the oldest is dropped first
+        self.newest = 0
 
     def __contains__(self, item_id: int) -> bool:
         return item_id in self._ids
 
     def add(self, item_id: int) -> None:
         self._ids[item_id] = None
+        self.newest = max(self.newest, item_id)
         if len(self._ids) > self.WINDOW:
             del self._ids[next(iter(self._ids))]
+
+
+async def _follow(rt: Any, ws: Any, agent: Agent, subscription: Any, start: int, *, catch_up: bool) -> None:
+    """Sends every feed item above `start` once, in the order they arrive; gaps are filled from the table."""
+    loop = asyncio.get_running_loop()
+    delivered = _Delivered()
+    # Every id up to `complete` was handled (sent, not relevant, or never committed).
+    complete = await _catch_up(rt, ws, agent, start, delivered) if catch_up else start
+    gap_since: float | None = None  # when the oldest unfilled gap above `complete` was seen
+    while True:
+        item = None
+        wait = None if gap_since is None else max(gap_since + GAP_GRACE_SECONDS - loop.time(), 0.0)
+        with contextlib.suppress(TimeoutError):
+            item = await asyncio.wait_for(subscription.get(), wait)
+        if item is not None and item["id"] not in delivered and item["id"] > complete:
+            if relevant(agent, item):
+                await ws.send(json.dumps({"type": "event", **item}, default=str))
+            delivered.add(item["id"])
+        while complete + 1 in delivered:
+            complete += 1
+        overdue = gap_since is not None and loop.time() >= gap_since + GAP_GRACE_SECONDS
+        if subscription.overflowed or overdue:
+            subscription.overflowed = False
+            complete = max(complete, await _catch_up(rt, ws, agent, complete, delivered))
+        gap_since = None if delivered.newest <= complete else (gap_since or loop.time())
 
 
 async def _catch_up(rt: Any, ws: Any, agent: Agent, after: int, delivered: _Delivered) -> int:
