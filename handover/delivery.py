@@ -48,9 +48,11 @@ class Outbox:
 
     async def deliver(self, ids: Sequence[int] = ()) -> None:
         """Tries to send the given rows now (all due rows when none are given)."""
-        rows = await self.service.tracker_store.run_in_transaction(_due, list(ids), self.service.clock(), write=False)
-        for row in rows:
-            await self._send(row)
+        if not ids:
+            rows = await self.service.tracker_store.run_in_transaction(_due, self.service.clock(), write=False)
+            ids = [row["id"] for row in rows]
+        for row_id in ids:
+            await self._send(row_id)
 
     async def _loop(self) -> None:
         while True:
@@ -62,14 +64,10 @@ class Outbox:
             except Exception:
                 logger.exception("handover outbox pass failed")
 
-    async def _send(self, row: dict[str, Any]) -> None:
+    async def _send(self, row_id: int) -> None:
         now = self.service.clock()
-        # Claim the row first, so two processes never both send it; a claim lapses after a minute.
-        if not await self.service.tracker_store.run_in_transaction(_claim, row["id"], now):
-            return
-        ownership = await self.service.ownership(row["sender_id"])
-        if ownership.version != row["owner_version"]:
-            await self._mark(row, "dropped", now)  # the owner changed since: never deliver stale messages
+        row = await self.service.tracker_store.run_in_transaction(_claim_current, row_id, now)
+        if row is None:
             return
         output = self.outputs.get(row["channel"]) if self.outputs is not None and row["channel"] else None
         if output is None:
@@ -100,17 +98,30 @@ def _claimable(now: float) -> Any:
     return sa.or_(table.c.state == "pending", sa.and_(table.c.state == "sending", table.c.next_attempt_at <= now))
 
 
-def _claim(conn: Connection, row_id: int, now: float) -> bool:
+def _claim_current(conn: Connection, row_id: int, now: float) -> dict[str, Any] | None:
+    """Claims the row to send it (so two processes never both do), if it is due and still current.
+
+    One transaction: the claim (it lapses after a minute) and the check that the conversation's
+    owner version is still the one the message was written under; a stale row is dropped instead.
+    """
     table = tables.outbox
-    result = conn.execute(sa.update(table).where(table.c.id == row_id, _claimable(now))
-                          .values(state="sending", next_attempt_at=now + CLAIM_SECONDS))
-    return result.rowcount == 1
+    claimed = conn.execute(sa.update(table).where(table.c.id == row_id, _claimable(now))
+                           .values(state="sending", next_attempt_at=now + CLAIM_SECONDS)
+                           .returning(*table.c)).mappings().first()
+    if claimed is None:
+        return None
+    conversations = tables.conversations
+    version = conn.scalar(sa.select(conversations.c.version).where(
+        conversations.c.sender_id == claimed["sender_id"])) or 0  # no row: the bot's, version 0
+    if version != claimed["owner_version"]:
+        _mark(conn, row_id, "dropped", now)  # the owner changed since: never deliver stale messages
+        return None
+    return dict(claimed)
 
 
-def _due(conn: Connection, ids: list[int], now: float) -> list[dict[str, Any]]:
+def _due(conn: Connection, now: float) -> list[dict[str, Any]]:
     table = tables.outbox
-    query = sa.select(table).where(_claimable(now))
-    query = query.where(table.c.id.in_(ids)) if ids else query.where(table.c.next_attempt_at <= now)
+    query = sa.select(table.c.id).where(_claimable(now), table.c.next_attempt_at <= now)
     return [dict(row) for row in conn.execute(query.order_by(table.c.id).limit(500)).mappings()]
 
 

@@ -20,7 +20,16 @@ from handover.agent_model import Agent, has_role
 from handover.delivery import Outbox
 from handover.login_limits import LoginRateLimiter
 from handover.notices import notice_text
-from handover.ownership import Accept, DeclineOffer, HandBack, Resolve, TakeOver, Transfer
+from handover.ownership import (
+    Accept,
+    ConversationState,
+    DeclineOffer,
+    HandBack,
+    Ownership,
+    Resolve,
+    TakeOver,
+    Transfer,
+)
 from handover.plugin import HandoverPlugin
 from handover.routing import DECLINED_FEED_KIND
 from handover.service import Change, agent_message_event
@@ -138,9 +147,10 @@ class HandoverRuntime:
     async def agent_message(self, agent: Agent, sender_id: str, text: str) -> dict[str, Any]:
         """The reply as a `bot` event with the agent in its metadata; taking the conversation if needed."""
         await self.present(agent)
-        ownership = await self.service.ownership(sender_id)
-        mine = ownership.state.value == "assigned" and ownership.agent == agent.username
-        command = None if mine else TakeOver(agent.username)
+
+        def command(ownership: Ownership) -> TakeOver | None:
+            mine = ownership.state is ConversationState.ASSIGNED and ownership.agent == agent.username
+            return None if mine else TakeOver(agent.username)
 
         def extra(conn: Connection, change: Change, now: float) -> None:
             event = agent_message_event(text, agent.as_dict(), now)

@@ -97,13 +97,15 @@ class HandoverService:
         return await self.tracker_store.run_in_transaction(store.last_feed_id, write=False)
 
     # -- changes by people and the router ------------------------------------------------------------
-    async def change(self, sender_id: str, command: Command | None, *,
+    async def change(self, sender_id: str, command: Command | Callable[[Ownership], Command | None] | None, *,
                      extra: Callable[[Connection, Change, float], None] | None = None,
                      guard: Callable[[Connection, Change, float], None] | None = None,
                      fields: Mapping[str, Any] | None = None) -> Change:
         """Applies `command` (IllegalTransition if the state does not allow it) in one transaction.
 
         With `command` None the owner stays as it is (an assigned agent's reply) and only `extra` runs.
+        A callable `command` is given the current ownership (read under the row lock) and returns the
+        command, or None: "take it over unless it is mine" without a read of its own.
 
         `guard(conn, change, now)` runs right after the new owner is written and before any feed item:
         it may raise to roll the change back (the router's capacity check), leaving no gap in feed ids.
@@ -113,9 +115,10 @@ class HandoverService:
         def work(conn: Connection) -> Change:
             now = self.clock()
             before, row = store.load_ownership(conn, sender_id, for_update=True)
-            transition = apply(before, command, now) if command is not None else Transition(before, [])
+            decided = command(before) if callable(command) else command
+            transition = apply(before, decided, now) if decided is not None else Transition(before, [])
             change = Change(before, transition.ownership, list(transition.events), row=row)
-            if command is not None:
+            if decided is not None:
                 store.save_ownership(conn, sender_id, change.after, before.version, now,
                                      **{**_timestamps(before, change.after, now), **dict(fields or {})})
                 change.row = store.load_row(conn, sender_id)
