@@ -104,7 +104,8 @@ def _payload(request: Request) -> _Payload:
                           "data in one document) or as Rasa's JSON payload.", "body")
     directory = Path(tempfile.mkdtemp(prefix="bot-train-api-"))
     try:
-        if (request.content_type or "").startswith("application/json"):
+        # Rasa's JSON payload: by its content type, or by its first character when a client sends none
+        if (request.content_type or "").startswith("application/json") or request.body.lstrip()[:1] == b"{":
             body = validated(TrainJsonBody, json_body(request))
             config, domain, data = write_json_payload(body, directory)
             names = {str(config): "body.config", str(domain): "body.domain",

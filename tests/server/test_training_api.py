@@ -65,12 +65,14 @@ async def test_yaml_payload_gives_the_archive_saved_in_models_and_servable(app, 
     assert status.json["model_file"] == str(saved) and status.json["num_active_training_jobs"] == 0
 
 
-async def test_json_payload_and_not_saving_to_models(app, in_tmp) -> None:
+@pytest.mark.parametrize("content_type", ["application/json", None])
+async def test_json_payload_and_not_saving_to_models(app, in_tmp, content_type) -> None:
     sources = {name: (TINY_PROJECT / f"{name}.yml").read_text() for name in ("config", "domain")}
     body = {**sources, "nlu": (TINY_PROJECT / "data" / "nlu.yml").read_text(),
             "stories": (TINY_PROJECT / "data" / "stories.yml").read_text()}
     _, response = await app.asgi_client.post(
-        "/model/train", params={**AUTH, "save_to_default_model_directory": "false", "num_threads": "1"}, json=body)
+        "/model/train", params={**AUTH, "save_to_default_model_directory": "false", "num_threads": "1"},
+        content=json.dumps(body), headers={"Content-Type": content_type} if content_type else {})
     assert response.status == 200, response.text
     assert sorted(_metadata(response.body)["parts"]) == ["core", "nlu"]
     assert not (in_tmp / "models").exists()
