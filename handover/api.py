@@ -3,7 +3,7 @@
 Routes (a contract; tests, docs and integrations use them):
   POST /handover/login, POST /handover/logout, GET /handover/me, PUT /handover/presence
   GET  /handover/conversations?state=queued|offered|mine|all, GET /handover/conversations/{id}
-  POST /handover/conversations/{id}/accept | decline | messages | notes | transfer | handback | resolve
+  POST /handover/conversations/{id}/accept | decline | messages | notes | transfer | handback | resolve | typing
   GET  /handover/agents (supervisor), GET /handover/ws (WebSocket, see handover.websocket)
 Roles are checked here, on the server, for every route; the console only hides what this refuses.
 """
@@ -137,6 +137,19 @@ def handover_blueprint() -> Blueprint:
         await _actionable(rt, caller, sender_id, taking=True)
         event = await rt.agent_message(caller.agent, sender_id, text)
         return json({"event": event}, status=201)
+
+    @bp.post("/conversations/<conversation_id:str>/typing")
+    async def typing(request: Request, conversation_id: str) -> HTTPResponse:
+        """Tell the customer the agent is typing (or stopped); nothing is stored, channels without it ignore it."""
+        caller = await _caller(request)
+        rt = runtime(request.app)
+        on = _object(json_body(request)).get("typing")
+        if not isinstance(on, bool):
+            raise bad_request("'typing' must be true or false.", "typing")
+        sender_id = _decode(conversation_id)
+        await _actionable(rt, caller, sender_id)
+        row = await _visible_row(rt, caller, sender_id)
+        return json({"delivered": await rt.agent_typing(caller.agent, row, on)})
 
     @bp.post("/conversations/<conversation_id:str>/notes")
     async def note(request: Request, conversation_id: str) -> HTTPResponse:

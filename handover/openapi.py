@@ -100,6 +100,11 @@ def handover_paths() -> dict[str, Any]:
                                         ok=_CONVERSATION, body=_text_body("reason"))},
         f"{base}/messages": {"post": _op("Reply to the customer", params=[_ID], status="201",
                                          body=_text_body("text", required=("text",)))},
+        f"{base}/typing": {"post": _op(
+            "Show or hide 'typing…' to the customer (channels that can)", params=[_ID],
+            ok={"type": "object", "properties": {"delivered": {"type": "boolean"}}},
+            body={"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "properties": {"typing": {"type": "boolean"}}, "required": ["typing"]}}}})},
         f"{base}/notes": {"post": _op("A private note", params=[_ID], status="201",
                                       body=_text_body("text", required=("text",)))},
         f"{base}/transfer": {"post": _op("Transfer to an agent or a team", params=[_ID], ok=_CONVERSATION,

@@ -170,6 +170,15 @@ class HandoverRuntime:
         await self.outbox.deliver(change.outbox)
         return change.events[-1]
 
+    async def agent_typing(self, agent: Agent, row: Mapping[str, Any], on: bool) -> bool:
+        """Forwards "typing" to the customer's channel when it can show it (the web chat can); True if shown."""
+        output = self.outbox.outputs.get(row.get("channel")) if self.outbox.outputs is not None else None
+        typing = getattr(output, "typing", None)
+        if typing is None:
+            return False
+        return bool(await typing(row["sender_id"], on, {"id": agent.username,
+                                                         "name": agent.display_name or agent.username}))
+
     async def add_note(self, agent: Agent, sender_id: str, text: str) -> dict[str, Any]:
         def work(conn: Connection, now: float) -> list[dict[str, Any]]:
             conn.execute(sa.insert(tables.notes).values(sender_id=sender_id, agent=agent.username, text=text,

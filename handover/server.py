@@ -23,6 +23,7 @@ from handover.config import DEFAULT_CONFIG_FILE, load_handover_config
 from handover.config_store import sync_config
 from handover.console import console_blueprint
 from handover.delivery import Outbox
+from handover.invitation_gate import InvitationGate
 from handover.login_limits import LoginRateLimiter
 from handover.openapi import SECURITY_SCHEMES, handover_paths
 from handover.plugin import HandoverPlugin, HandoverSettings
@@ -82,8 +83,15 @@ class HandoverExtension:
                                         processor.domain, self.login_limiter, processor=served_processor,
                                         assist=assist)
         app.ctx.handover = self._runtime
+        webchat = outputs.get("webchat") if outputs is not None else None
+        if webchat is not None and hasattr(webchat, "invitation_gate"):  # queues and hours gate invitations
+            webchat.invitation_gate = InvitationGate(plugin)
 
     async def stop(self, app: Sanic) -> None:
+        outputs = getattr(app.ctx.bot, "outputs", None)
+        webchat = outputs.get("webchat") if outputs is not None else None
+        if webchat is not None and isinstance(getattr(webchat, "invitation_gate", None), InvitationGate):
+            webchat.invitation_gate = None
         if self._runtime is not None:
             await self._runtime.outbox.stop()
             if self._runtime.assist is not None:

@@ -226,6 +226,10 @@ class HandoverService:
                         change.feed.append(store.insert_feed(
                             conn, "customer_message", now, _message_payload(event), sender_id=sender_id,
                             agent=after.agent or after.offered_to, team=after.team))
+                    elif event.get("event") == "receipt" and event.get("status") == "read":
+                        change.feed.append(store.insert_feed(
+                            conn, "read", now, _read_payload(event, now), sender_id=sender_id,
+                            agent=after.agent or after.offered_to, team=after.team))
             change.row = store.load_row(conn, sender_id) if change.feed else row
             return WrittenTurn(last_seq, deliver), change
 
@@ -241,6 +245,13 @@ class HandoverService:
                 await hook(change)
             except Exception:  # the commit stands; the hook's own retry (router tick, outbox) catches up
                 logger.exception("handover after-commit hook failed")
+
+
+def _read_payload(event: dict[str, Any], now: float) -> dict[str, Any]:
+    """The customer's widget showed every message up to event number `watermark`; `message_id` is the
+    newest of them as the web chat names it (bot/channels/webchat.py: "m<number>")."""
+    watermark = int(event.get("watermark") or 0)
+    return {"message_id": f"m{watermark}", "watermark": watermark, "read_at": event.get("timestamp") or now}
 
 
 def _undelivered(event: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Frames the server sends (JSON text):
   {"type": "hello", "agent": {...}, "last_id": N}    once, after authentication
   {"type": "event", "id": N, "kind": ..., "conversation_id": ..., "data": {...}, "created_at": ...}
 Kinds: conversation (state changes of the queues you see), offer (to you), customer_message,
-agent_message, note, agent_status, sla_warning, queue_notice. Connect with `?after=<highest id you
+agent_message, note, agent_status, sla_warning, queue_notice, read (the customer's widget showed the
+messages up to `data.watermark`; `data.message_id` names the newest). Connect with `?after=<highest id you
 saw>` and everything you missed arrives first, in id order. Ids commit in id order (see
 `store.hold_feed_order`), so nothing below an id you saw can appear later. An id can arrive twice
 around a reconnect: a client handles each id once.

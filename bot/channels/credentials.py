@@ -77,6 +77,11 @@ class InvitationRule(BaseModel):
     signal: str | None = None  # a page signal the shop reports: "cart_full", "exit_intent", ...
     message: str | dict[str, str] = "Can I help you?"  # one text, or one per language code
     hours: BusinessHours | None = None  # only inside these hours; always when unset
+    # With the human handover: the team whose queue and business hours (handover.yml) gate this rule
+    # (unset: the default team). No invitation while that team is closed, or while `queue_limit` or
+    # more customers wait in its queue (unset: no limit).
+    team: str | None = Field(default=None, min_length=1, max_length=64)
+    queue_limit: int | None = Field(default=None, ge=1)
 
     @model_validator(mode="after")
     def _needs_a_trigger(self) -> InvitationRule:
@@ -94,6 +99,7 @@ class WebchatSettings(BaseModel):
     allowed_origins: list[str] = Field(default_factory=list)
     session_secret: str | None = None  # signs session tokens; random per process when unset
     customer_secret: str | None = None  # shared with the shop's backend; unset: no customer ids
+    customer_jwt_method: Literal["HS256", "HS384", "HS512"] = "HS256"  # customer ids sent as JWTs
     session_ttl_days: float = Field(default=30, gt=0)
     max_message_chars: int = Field(default=2000, ge=1, le=100_000)
     rate_limit_per_minute: int = Field(default=30, ge=1)

@@ -4,11 +4,13 @@ once what another process stored (an agent's reply, a message from the customer'
 Only "conversation X has news" travels (Redis pub/sub, on the Redis the lock store already uses);
 each process then lets its own connections of X catch up from the tracker store, which stays the
 source of truth. A lost notice costs latency, never a message: the next catch-up shows it.
+A passing frame that is never stored (an agent's "typing…") may ride along with the notice.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -24,7 +26,8 @@ _RETRY_SECONDS = 2.0
 class RedisFanout:
     """Publishes and receives conversation news on one Redis channel; ignores its own notices."""
 
-    def __init__(self, redis: Any, channel: str, on_news: Callable[[str], Awaitable[Any]]) -> None:
+    def __init__(self, redis: Any, channel: str,
+                 on_news: Callable[[str, dict[str, Any] | None], Awaitable[Any]]) -> None:
         self.redis = redis
         self.channel = channel
         self.on_news = on_news
@@ -41,10 +44,12 @@ class RedisFanout:
             logger.warning("%s: Redis did not confirm the subscription; live news from other processes "
                            "may be late until it does", self.channel)
 
-    async def publish(self, conversation_id: str) -> None:
-        """Tells the other processes that `conversation_id` has news (a failure is logged, not raised)."""
+    async def publish(self, conversation_id: str, frame: dict[str, Any] | None = None) -> None:
+        """Tells the other processes that `conversation_id` has news, or a passing `frame` for its
+        connections (a failure is logged, not raised)."""
+        message = f"{self.origin} {conversation_id}" + (f" {json.dumps(frame)}" if frame is not None else "")
         try:
-            await self.redis.publish(self.channel, f"{self.origin} {conversation_id}")
+            await self.redis.publish(self.channel, message)
         except Exception as error:  # Redis down: other processes' customers catch up on reconnect
             logger.warning("%s: could not publish news of %s: %s", self.channel, conversation_id, error)
 
@@ -82,10 +87,12 @@ class RedisFanout:
 
     async def _deliver(self, data: Any) -> None:
         text = data.decode() if isinstance(data, bytes) else str(data)
-        origin, _, conversation_id = text.partition(" ")
+        origin, _, rest = text.partition(" ")
+        conversation_id, _, frame_text = rest.partition(" ")  # conversation ids have no spaces
         if origin == self.origin or not conversation_id:
             return
         try:
-            await self.on_news(conversation_id)
+            frame = json.loads(frame_text) if frame_text else None
+            await self.on_news(conversation_id, frame if isinstance(frame, dict) else None)
         except Exception:
             logger.exception("%s: delivering news of %s failed", self.channel, conversation_id)

@@ -1,7 +1,8 @@
 """Proactive invitations: which rules the widget may use now (the browser evaluates the page signals).
 
 The server decides what depends on it: a rule's business hours, and the human side's gate
-(`WebchatChannel.invitation_gate`, e.g. "no agent queue is over its limit"). The widget then
+(`WebchatChannel.invitation_gate(rule)`: handover/invitation_gate.py says no while the rule's team
+is closed or its queue is at the rule's `queue_limit`). The widget then
 watches idle time, page path and the shop's signals, and shows at most one invitation per visit.
 """
 
@@ -12,7 +13,7 @@ import logging
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.channels.credentials import BusinessHours
+from bot.channels.credentials import BusinessHours, InvitationRule
 
 __all__ = ["active_rules", "inside_hours"]
 
@@ -34,17 +35,22 @@ def inside_hours(hours: BusinessHours, now: dt.datetime) -> bool:
 
 async def active_rules(channel: Any, now: dt.datetime | None = None) -> list[dict[str, Any]]:
     """The invitation rules the widget may use now, as plain dicts."""
-    rules = channel.settings.invitations
-    if not rules:
-        return []
-    gate = channel.invitation_gate
-    if gate is not None:
-        try:
-            if not await gate():
-                return []
-        except Exception:  # the human side failing must not break the chat; no invitation then
-            logger.exception("the invitation gate failed; no invitations offered")
-            return []
     moment = now or dt.datetime.now(dt.UTC)
-    return [rule.model_dump(exclude={"hours"}, exclude_none=True) for rule in rules
-            if rule.hours is None or inside_hours(rule.hours, moment)]
+    active: list[dict[str, Any]] = []
+    for rule in channel.settings.invitations:
+        if rule.hours is not None and not inside_hours(rule.hours, moment):
+            continue
+        if not await _gate_allows(channel.invitation_gate, rule):
+            continue
+        active.append(rule.model_dump(exclude={"hours", "team", "queue_limit"}, exclude_none=True))
+    return active
+
+
+async def _gate_allows(gate: Any, rule: InvitationRule) -> bool:
+    if gate is None:
+        return True
+    try:
+        return bool(await gate(rule))
+    except Exception:  # the human side failing must not break the chat; no invitation then
+        logger.exception("the invitation gate failed; invitation '%s' not offered", rule.name)
+        return False

@@ -14,7 +14,8 @@ Frames (JSON objects) the widget sends, over the WebSocket or `POST /webchat/fra
     {"type": "ping"}
 
 and what it receives: `{"type": "messages", "messages": [...], "last_seq": n}`, `{"type": "ack",
-"id": ...}`, `{"type": "typing", "on": bool}`, `{"type": "error", "error": ..., "detail": ...}`.
+"id": ...}`, `{"type": "typing", "on": bool, "agent"?: {"id", "name"}}` (the bot, or an agent in the
+console), `{"type": "error", "error": ..., "detail": ...}`.
 """
 
 from __future__ import annotations
@@ -147,8 +148,9 @@ class WebchatChannel:
         self._seen: OrderedDict[tuple[str, str], None] = OrderedDict()
         self._open: dict[str, set[WebchatConnection]] = {}
         self._watermarks: OrderedDict[tuple[str, str], int] = OrderedDict()
-        # Set by the human side: may invitations be offered now (e.g. no queue over its limit)?
-        self.invitation_gate: Callable[[], Awaitable[bool]] | None = None
+        # Set by the human side: may this invitation rule be offered now (its team open, its queue
+        # below the rule's limit)? handover/invitation_gate.py
+        self.invitation_gate: Callable[[Any], Awaitable[bool]] | None = None
         # Tells other `bot run` processes about news (bot/channels/fanout.py); None: one process.
         self.fanout: Any = None
 
@@ -163,9 +165,28 @@ class WebchatChannel:
             await self.fanout.publish(recipient_id)
         return delivered
 
-    async def news(self, conversation_id: str) -> None:
-        """Another process stored something for `conversation_id`: this process's connections catch up."""
-        await self.live.send(conversation_id, [])
+    async def news(self, conversation_id: str, frame: dict[str, Any] | None = None) -> None:
+        """Another process stored something for `conversation_id` (this process's connections catch
+        up), or passed on a frame that is not stored (shown as it is)."""
+        if frame is not None:
+            await self.broadcast(conversation_id, frame)
+        else:
+            await self.live.send(conversation_id, [])
+
+    async def typing(self, recipient_id: str, on: bool, agent: Mapping[str, Any] | None = None) -> bool:
+        """An agent's "typing…" for the customer's open widgets, here and in the other processes.
+
+        True when a widget connected to this process showed it (as `send`); other processes'
+        widgets are told through the fan-out either way.
+        """
+        frame: dict[str, Any] = {"type": "typing", "on": on}
+        if agent:
+            frame["agent"] = {"id": agent.get("id"), "name": agent.get("name")}
+        shown = bool(self._open.get(recipient_id))
+        await self.broadcast(recipient_id, frame)
+        if self.fanout is not None:
+            await self.fanout.publish(recipient_id, frame)
+        return shown
 
     def connect(self, connection: WebchatConnection) -> None:
         connection.handle = self.live.connect(connection.conversation_id, connection.sync)

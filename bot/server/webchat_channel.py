@@ -1,9 +1,13 @@
 """`/webchat/...`: the web chat widget's endpoints (WebSocket, long polling, sessions).
 
-    POST /webchat/session   {token?, customer?: {id, signature}} -> token, history, invitations
-    WS   /webchat/ws?token=...&after=<seq>                         frames both ways (bot/channels/webchat.py)
-    POST /webchat/frames    {token, frame}                         the same frames without a WebSocket
-    GET  /webchat/poll?token=...&after=<seq>&wait=<s>              long polling: frames since `after`
+    POST /webchat/session   {token?, customer?} -> token, history, invitations
+    WS   /webchat/ws?token=...&after=<seq>                frames both ways (bot/channels/webchat.py)
+    POST /webchat/frames    {token, frame}                the same frames without a WebSocket
+    GET  /webchat/poll?token=...&after=<seq>&wait=<s>     long polling: frames since `after`
+    GET  /webchat/invitations?from=YYYY-MM-DD&to=...      invitation counts (operators: the API's auth)
+
+`customer` is the shop's signed customer id (bot/channels/customer_identity.py): 403 when the
+signature is wrong, 401 `CustomerIdExpired` when it is out of date.
 
 Pages on other origins reach these only when their origin is in `allowed_origins`
 (credentials.yml); a WebSocket from another origin is closed with code 4403.
@@ -12,6 +16,7 @@ Pages on other origins reach these only when their origin is in `allowed_origins
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 from http import HTTPStatus
@@ -22,8 +27,11 @@ from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, empty
 from sanic.response import json as json_response
 
+from bot.channels.customer_identity import ExpiredCustomerId, verify_customer_claim
+from bot.channels.invitation_stats import ACTIONS, count_invitations, invitation_events
 from bot.channels.invitations import active_rules
-from bot.channels.signing import customer_conversation_id, verify_customer
+from bot.channels.merging import ANONYMOUS_PREFIX, merge_anonymous
+from bot.channels.signing import customer_conversation_id
 from bot.channels.webchat import (
     CHANNEL_NAME,
     HISTORY_LIMIT,
@@ -34,6 +42,7 @@ from bot.channels.webchat import (
     wire_messages,
 )
 from bot.core.messages import UserMessage
+from bot.server.auth import authenticate
 from bot.server.errors import ApiError, bad_request, json_body
 from bot.server.logging import message_log
 from bot.server.state import server_state
@@ -74,31 +83,38 @@ def webchat_blueprint(channel: WebchatChannel) -> Blueprint:
 
     @blueprint.route("/session", methods=["POST", "OPTIONS"])
     async def session(request: Request) -> HTTPResponse:
-        """Opens or resumes a conversation: a signed token, its history and the invitation rules."""
+        """Opens or resumes a conversation: a signed token, its history and the invitation rules.
+
+        With a customer id and the token of an anonymous chat, that chat continues in the customer's
+        conversation (bot/channels/merging.py).
+        """
         body = _object_body(request)
         customer = body.get("customer")
-        try:
-            if customer is not None:
-                if not isinstance(customer, dict):
-                    raise bad_request("'customer' must be an object with 'id' and 'signature'.", "customer")
-                customer_id = verify_customer(channel.settings.customer_secret, customer.get("id"),
-                                              customer.get("signature"))
-                conversation_id = customer_conversation_id(customer_id)
-            elif body.get("token") is not None:
-                conversation_id = channel.tokens.verify(body.get("token"))
-            else:
-                conversation_id = channel.tokens.new_conversation_id()
-        except ChannelAuthError as error:
-            raise ApiError(HTTPStatus.FORBIDDEN if customer is not None else HTTPStatus.UNAUTHORIZED,
-                           "Forbidden" if customer is not None else "Unauthorized", error.message,
-                           hint=error.hint) from None
-        store = server_state(request.app).require_agent().processor.tracker_store
+        processor = server_state(request.app).require_agent().processor
+        store = processor.tracker_store
+        merged: dict[str, Any] | None = None
+        if customer is not None:
+            conversation_id = customer_conversation_id(_verified_customer(channel, customer))
+            anonymous = _anonymous_conversation(channel, body.get("token"))
+            if anonymous is not None:
+                result = await merge_anonymous(store, processor.lock_store, anonymous, conversation_id)
+                if result.deferred:  # a person still handles the anonymous chat: it stays there for now
+                    conversation_id = anonymous
+                merged = {"from": anonymous, "copied": result.copied, "deferred": result.deferred}
+        elif body.get("token") is not None:
+            conversation_id = _conversation(channel, body.get("token"))
+        else:
+            conversation_id = channel.tokens.new_conversation_id()
         events, last = await store.read_since(conversation_id, 0)
         history = wire_messages(events, 1)[-HISTORY_LIMIT:]
         rules = await active_rules(channel)
-        return json_response({"token": channel.tokens.issue(conversation_id), "conversation_id": conversation_id,
-                              "messages": history, "last_seq": last, "invitations": rules,
-                              "max_message_chars": channel.settings.max_message_chars})
+        reply = {"token": channel.tokens.issue(conversation_id), "conversation_id": conversation_id,
+                 "customer": customer is not None and not (merged or {}).get("deferred"),
+                 "messages": history, "last_seq": last, "invitations": rules,
+                 "max_message_chars": channel.settings.max_message_chars}
+        if merged is not None:
+            reply["merged"] = merged
+        return json_response(reply)
 
     @blueprint.route("/frames", methods=["POST", "OPTIONS"])
     async def frames(request: Request) -> HTTPResponse:
@@ -141,6 +157,26 @@ def webchat_blueprint(channel: WebchatChannel) -> Blueprint:
         finally:
             channel.disconnect(connection)
         return json_response({"frames": collected, "last_seq": connection.last_seq})
+
+    @blueprint.get("/invitations")
+    async def invitations(request: Request) -> HTTPResponse:
+        """Proactive invitations shown, accepted and dismissed per day, page and rule (for operators)."""
+        settings = server_state(request.app).settings
+        if not settings.api_enabled:
+            raise ApiError(HTTPStatus.FORBIDDEN, "Forbidden", "Invitation counts are for operators.",
+                           hint="start 'bot run' with --auth-token (or --jwt-secret) and pass it as ?token=")
+        authenticate(request, settings.auth_token, settings.jwt)
+        today = dt.datetime.now(dt.UTC).date()
+        first = _date_arg(request, "from", today - dt.timedelta(days=29))
+        last = _date_arg(request, "to", today)
+        if last < first:
+            raise bad_request("'to' is before 'from'.", "to", "query")
+        since = dt.datetime.combine(first, dt.time(), dt.UTC).timestamp()
+        until = dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), dt.UTC).timestamp()
+        store = server_state(request.app).require_agent().processor.tracker_store
+        rows = count_invitations(await invitation_events(store, since, until))
+        totals = {action: sum(row[action] for row in rows) for action in ACTIONS}
+        return json_response({"from": first.isoformat(), "to": last.isoformat(), "counts": rows, "totals": totals})
 
     @blueprint.websocket("/ws")
     async def websocket(request: Request, ws: Any) -> None:
@@ -247,11 +283,45 @@ def _object_body(request: Request) -> dict[str, Any]:
     return body
 
 
+def _verified_customer(channel: WebchatChannel, claim: Any) -> str:
+    """The customer id the shop signed; 401 `CustomerIdExpired` when its time is up, 403 when forged."""
+    settings = channel.settings
+    try:
+        return verify_customer_claim(settings.customer_secret, claim, jwt_method=settings.customer_jwt_method)
+    except ExpiredCustomerId as error:
+        raise ApiError(HTTPStatus.UNAUTHORIZED, "CustomerIdExpired", error.message,
+                       {"parameter": "customer", "hint": error.hint}) from None
+    except ChannelAuthError as error:
+        raise ApiError(HTTPStatus.FORBIDDEN, "Forbidden", error.message,
+                       {"parameter": "customer", "hint": error.hint}) from None
+
+
+def _anonymous_conversation(channel: WebchatChannel, token: Any) -> str | None:
+    """The anonymous chat a still valid session token names, to merge; None for anything else."""
+    if token is None:
+        return None
+    try:
+        conversation_id = channel.tokens.verify(token)
+    except ChannelAuthError:  # an old or broken token: nothing to merge, the login still counts
+        return None
+    return conversation_id if conversation_id.startswith(ANONYMOUS_PREFIX) else None
+
+
 def _conversation(channel: WebchatChannel, token: Any) -> str:
     try:
         return channel.tokens.verify(token)
     except ChannelAuthError as error:
         raise ApiError(HTTPStatus.UNAUTHORIZED, "Unauthorized", error.message, hint=error.hint) from None
+
+
+def _date_arg(request: Request, name: str, default: dt.date) -> dt.date:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise bad_request(f"'{name}' must be a date as YYYY-MM-DD.", name, "query") from None
 
 
 def _int_arg(request: Request, name: str, default: int, *, close_ok: bool = False) -> int:

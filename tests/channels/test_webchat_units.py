@@ -138,10 +138,16 @@ async def test_invitations_follow_business_hours_and_the_gate() -> None:
     assert [r["name"] for r in await active_rules(channel, monday_10_berlin)] == ["office", "always"]
     assert [r["name"] for r in await active_rules(channel, sunday)] == ["always"]
 
-    async def queue_full() -> bool:
-        return False
+    async def only_office(rule) -> bool:  # the human side answers per rule (its team, its queue)
+        return rule.name == "office"
 
-    channel.invitation_gate = queue_full
+    channel.invitation_gate = only_office
+    assert [r["name"] for r in await active_rules(channel, monday_10_berlin)] == ["office"]
+
+    async def broken(rule) -> bool:
+        raise RuntimeError("database down")
+
+    channel.invitation_gate = broken
     assert await active_rules(channel, monday_10_berlin) == []
 
 

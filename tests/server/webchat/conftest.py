@@ -162,3 +162,46 @@ async def start_server(make_agent: Callable[..., Any], shop_port: int) -> AsyncI
         server.close()
         await server.wait_closed()
         await server.after_stop()
+
+
+AGENT_PASSWORD = "correct horse battery"
+ESCALATING_INTENT = "goodbye"  # the tiny bot's customers ask for a person with this (a test trigger)
+
+
+def handover_extension(project_dir: Path) -> Any:
+    """The human side as `bot run` plugs it in; "/goodbye" stands for "I want a person" here."""
+    from handover.plugin import HandoverSettings
+    from handover.routing import RoutingSettings
+    from handover.server import HandoverExtension
+    from handover.triggers import TriggerConfig
+
+    triggers = TriggerConfig.from_dict({"explicit_request": {"intents": [ESCALATING_INTENT]}})
+    settings = HandoverSettings(default_team=None, routing=RoutingSettings(tick_seconds=0.2), triggers=triggers)
+    return HandoverExtension(project_dir, settings)
+
+
+async def agent_session(server: LiveServer, username: str, display_name: str) -> dict[str, str]:
+    """Creates an agent and logs them in over POST /handover/login: the headers of their session."""
+    import httpx
+
+    from handover.passwords import PasswordHasher
+
+    directory = server.app.ctx.handover.directory
+    # Real Argon2id with small parameters: the same code path in a fraction of the time.
+    directory.hasher = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    await directory.create_agent(username, AGENT_PASSWORD, display_name=display_name)
+    async with httpx.AsyncClient(base_url=server.base, timeout=60) as client:
+        response = await client.post("/handover/login", json={"username": username, "password": AGENT_PASSWORD})
+    assert response.status_code == 200, response.text
+    return {"Cookie": response.headers["set-cookie"].split(";")[0], "X-CSRF-Token": response.json()["csrf_token"]}
+
+
+async def until_frame(ws: Any, predicate: Callable[[dict[str, Any]], bool], timeout: float = 30.0) -> dict[str, Any]:
+    """The next JSON frame on `ws` that `predicate` accepts (others, e.g. typing, are skipped)."""
+    import asyncio
+    import json
+
+    while True:
+        frame = json.loads(await asyncio.wait_for(ws.recv(), timeout))
+        if predicate(frame):
+            return frame

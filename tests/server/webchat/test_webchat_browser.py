@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,7 +16,7 @@ import pytest
 
 from bot.channels.signing import customer_signature
 
-from .conftest import CUSTOMER_SECRET
+from .conftest import CUSTOMER_SECRET, ESCALATING_INTENT, agent_session, handover_extension
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -40,13 +41,17 @@ async def shop_page(browser: Any, server: Any, shop: Any, path: str = "/product/
     """A page of the shop with the widget's snippet, in a new browser context (a new device)."""
     context = await browser.new_context()
     context.set_default_timeout(TIMEOUT)
-    snippet = f'<script src="{server.base}/webchat/widget.js" {attributes} defer></script>'
-    shop.pages[path] = f"<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>{snippet}</body></html>"
+    shop.pages[path] = _shop_html(server, attributes)
     page = await context.new_page()
     if before:
         await page.add_init_script(before)
     await page.goto(f"{shop.base}{path}")
     return page
+
+
+def _shop_html(server: Any, attributes: str) -> str:
+    snippet = f'<script src="{server.base}/webchat/widget.js" {attributes} defer></script>'
+    return f"<!doctype html><html><head><title>Shop</title></head><body><h1>Shop</h1>{snippet}</body></html>"
 
 
 async def send(page: Any, text: str, *, message_label: str = "Message", send_label: str = "Send") -> None:
@@ -165,30 +170,69 @@ async def test_a_signed_customer_sees_one_conversation_on_two_devices(browser, s
     await expect(log(forger).get_by_text("Hey! How are you?")).to_have_count(0)
 
 
-async def test_an_agent_reply_appears_live_with_the_agents_name(browser, start_server, shop) -> None:
+async def test_logging_in_continues_the_anonymous_chat_and_an_expired_id_falls_back(browser, start_server,
+                                                                                 shop) -> None:
+    import jwt
     from playwright.async_api import expect
 
-    from bot.server.state import server_state
-    from bot.shared.core.events import BotUttered, HandoverRequested
-
     server = await start_server()
+    visitor = await shop_page(browser, server, shop)
+    await visitor.get_by_role("button", name="Open chat").click()
+    await send(visitor, "hello")
+    await expect(log(visitor).get_by_text("Hey! How are you?")).to_be_visible()
+    # The visitor logs in to the shop: its pages now carry their signed id (a JWT) in the snippet.
+    fresh = jwt.encode({"sub": "kunde-9", "exp": int(time.time()) + 600}, CUSTOMER_SECRET, algorithm="HS256")
+    shop.pages["/account"] = _shop_html(server, f'data-customer-token="{fresh}"')
+    account = await visitor.context.new_page()
+    await account.goto(f"{shop.base}/account")
+    await account.get_by_role("button", name="Open chat").click()
+    await expect(log(account).get_by_text("Hey! How are you?")).to_have_count(1)  # the same chat, once
+    await send(account, "/mood_great")
+    await expect(log(account).get_by_text("Great, carry on!")).to_be_visible()
+    # On another device: the same customer conversation, history included.
+    phone = await shop_page(browser, server, shop, path="/account2", attributes=f'data-customer-token="{fresh}"')
+    await phone.get_by_role("button", name="Open chat").click()
+    await expect(log(phone).get_by_text("Great, carry on!")).to_be_visible()
+    await expect(log(phone).get_by_text("Hey! How are you?")).to_have_count(1)
+
+    # A page with an expired id: the widget tells the shop and chats on anonymously.
+    stale = jwt.encode({"sub": "kunde-9", "exp": int(time.time()) - 3600}, CUSTOMER_SECRET, algorithm="HS256")
+    listen = "window.addEventListener('botchat:identity-expired', () => { window.identityExpired = true; });"
+    old = await shop_page(browser, server, shop, path="/stale", attributes=f'data-customer-token="{stale}"',
+                          before=listen)
+    await old.get_by_role("button", name="Open chat").click()
+    await send(old, "hello")
+    await expect(log(old).get_by_text("Hey! How are you?")).to_be_visible()
+    await expect(log(old).get_by_text("Great, carry on!")).to_have_count(0)  # not the customer's history
+    assert await old.evaluate("window.identityExpired === true")
+
+
+async def test_an_agent_reply_appears_live_with_the_agents_name(browser, start_server, shop, tmp_path) -> None:
+    """The agent works through the handover API, as the console does: login, accept, typing, reply."""
+    import httpx
+    from playwright.async_api import expect
+
+    server = await start_server(extensions=[handover_extension(tmp_path)])
     page = await shop_page(browser, server, shop)
     await page.get_by_role("button", name="Open chat").click()
     await send(page, "hello")
     await expect(log(page).get_by_text("Hey! How are you?")).to_be_visible()
-    token = await page.evaluate(f"localStorage.getItem({server.base!r})") or await page.evaluate(
-        f"localStorage.getItem('botchat:' + {server.base!r})")
-    conversation_id = token.split(".")[1]
-    outputs = server_state(server.app).outputs
-    message = {"recipient_id": conversation_id, "text": "Hello, Maria here. I will check your parcel.",
-               "metadata": {"agent": {"id": "agent-7", "name": "Maria"}}}
-    # The human side stores, then pushes (bot/channels/output.py).
-    await server.processor.append_events(conversation_id, [HandoverRequested(reason="asked_for_human")])
-    await server.processor.append_events(conversation_id, [BotUttered(message["text"], metadata=message["metadata"])])
-    assert await outputs.get("webchat").send(conversation_id, [message]) is True
+    await send(page, f"/{ESCALATING_INTENT}")  # the customer asks for a person
     await expect(log(page).get_by_text("Connecting you with a person…")).to_be_visible()
-    await expect(log(page).get_by_text("Maria joined the chat")).to_be_visible()
-    await expect(log(page).get_by_text("Hello, Maria here. I will check your parcel.")).to_be_visible()
+    token = await page.evaluate(f"localStorage.getItem('botchat:' + {server.base!r})")
+    conversation = f"/handover/conversations/{token.split('.')[1]}"
+    maria = await agent_session(server, "maria", "Maria")
+    async with httpx.AsyncClient(base_url=server.base, timeout=60) as http:
+        assert (await http.post(f"{conversation}/accept", headers=maria)).status_code == 200
+        assert (await http.post(f"{conversation}/typing", json={"typing": True}, headers=maria)).status_code == 200
+        await expect(page.get_by_text("Maria is typing…")).to_be_visible()
+        reply = await http.post(f"{conversation}/messages", json={"text": "Hello, Maria here. I will check your "
+                                                                          "parcel."}, headers=maria)
+        assert reply.status_code == 201, reply.text
+        await expect(log(page).get_by_text("Maria joined the chat")).to_be_visible()
+        await expect(log(page).get_by_text("Hello, Maria here. I will check your parcel.")).to_be_visible()
+        await http.post(f"{conversation}/typing", json={"typing": False}, headers=maria)
+        await expect(page.get_by_text("Maria is typing…")).to_have_count(0)
 
 
 async def test_an_idle_rule_invites_once_per_visit(browser, start_server, shop) -> None:

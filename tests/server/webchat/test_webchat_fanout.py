@@ -4,13 +4,14 @@ whichever process stored it (the customer's other device, an agent's reply sent 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import uuid
 
 import httpx
 import pytest
 import websockets
+
+from .conftest import until_frame
 
 pytestmark = pytest.mark.redis
 
@@ -40,13 +41,6 @@ def shared_agents(tiny_project, tmp_path):
     return build(), build()
 
 
-async def _until(ws, predicate, timeout: float = 30.0) -> dict:
-    while True:
-        frame = json.loads(await asyncio.wait_for(ws.recv(), timeout))
-        if predicate(frame):
-            return frame
-
-
 async def test_news_stored_by_one_process_reaches_a_customer_connected_to_the_other(start_server,
                                                                                     shared_agents) -> None:
     from bot.server.state import server_state
@@ -59,13 +53,13 @@ async def test_news_stored_by_one_process_reaches_a_customer_connected_to_the_ot
         session = (await client.post("/webchat/session", json={})).json()
     conversation = session["conversation_id"]
     async with websockets.connect(f"{server_a.ws_base}/webchat/ws?token={session['token']}") as ws:
-        await _until(ws, lambda f: f["type"] == "ready")
+        await until_frame(ws, lambda f: f["type"] == "ready")
         # The customer's other tab talks to process B (long polling, a load balancer's choice).
         async with httpx.AsyncClient(base_url=server_b.base, timeout=60) as client:
             sent = await client.post("/webchat/frames", json={"token": session["token"], "frame": {
                 "type": "message", "id": "other-tab-1", "text": "hello"}})
         assert sent.status_code == 200
-        frame = await _until(ws, lambda f: f["type"] == "messages")
+        frame = await until_frame(ws, lambda f: f["type"] == "messages")
         assert [m["from"] for m in frame["messages"]] == ["customer", "bot"]
         # An agent's reply stored and pushed by process B: B has no connection, A shows it live.
         message = {"recipient_id": conversation, "text": "Maria here.", "metadata": {"agent": {"id": "a1",
@@ -73,8 +67,13 @@ async def test_news_stored_by_one_process_reaches_a_customer_connected_to_the_ot
         await server_b.processor.append_events(conversation, [BotUttered(message["text"],
                                                                           metadata=message["metadata"])])
         assert await server_state(server_b.app).outputs.get("webchat").send(conversation, [message]) is False
-        frame = await _until(ws, lambda f: f["type"] == "messages")
+        frame = await until_frame(ws, lambda f: f["type"] == "messages")
         assert frame["messages"][0]["agent"] == {"id": "a1", "name": "Maria"}
+        # The agent types in a console served by B: "Maria is typing…" reaches the widget on A.
+        webchat_b = server_state(server_b.app).outputs.get("webchat")
+        assert await webchat_b.typing(conversation, True, {"id": "a1", "name": "Maria"}) is False  # not here
+        frame = await until_frame(ws, lambda f: f["type"] == "typing")
+        assert frame == {"type": "typing", "on": True, "agent": {"id": "a1", "name": "Maria"}}
 
 
 async def test_a_socketio_room_spans_processes(start_server, shared_agents) -> None:

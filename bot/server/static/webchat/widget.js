@@ -18,12 +18,12 @@
     .slice(0, 2).toLowerCase();
   var TEXTS = {
     en: {open: "Open chat", close: "Close chat", send: "Send", message: "Message", title: "Chat with us",
-      typing: "Typing…", sending: "Sending…", sent: "Sent", delivered: "Delivered", read: "Read",
+      typing: "Typing…", agentTyping: "{name} is typing…", sending: "Sending…", sent: "Sent", delivered: "Delivered", read: "Read",
       handover: "Connecting you with a person…", handback: "You are chatting with the assistant again.",
       joined: "{name} joined the chat", offline: "Reconnecting…", refused: "We could not verify your account.",
       accept: "Chat now", dismiss: "No thanks", you: "You", bot: "Assistant", tooLong: "The message is too long."},
     de: {open: "Chat öffnen", close: "Chat schließen", send: "Senden", message: "Nachricht", title: "Schreiben Sie uns",
-      typing: "Schreibt…", sending: "Wird gesendet…", sent: "Gesendet", delivered: "Zugestellt", read: "Gelesen",
+      typing: "Schreibt…", agentTyping: "{name} schreibt…", sending: "Wird gesendet…", sent: "Gesendet", delivered: "Zugestellt", read: "Gelesen",
       handover: "Wir verbinden Sie mit einer Person…", handback: "Sie schreiben wieder mit dem Assistenten.",
       joined: "{name} ist dem Chat beigetreten", offline: "Verbindung wird wiederhergestellt…",
       refused: "Ihr Konto konnte nicht bestätigt werden.", accept: "Jetzt chatten", dismiss: "Nein danke",
@@ -35,7 +35,16 @@
 
   var state = {token: null, lastSeq: 0, ws: null, mode: "ws", wsFailures: 0, backoff: 1000, open: false,
     outbox: [], shown: {}, byId: {}, delivered: 0, read: 0, maxChars: 2000, rules: [], agent: null,
-    started: false, closed: false, lastBotSeq: 0};
+    started: false, closed: false, lastBotSeq: 0, generation: 0, customer: customerFromPage()};
+
+  // The shop's signed customer id: a JWT (data-customer-token) or id + HMAC (+ expiry) (docs/operator.md).
+  function customerFromPage() {
+    if (data.customerToken) return {token: data.customerToken};
+    if (!data.customerId) return null;
+    var claim = {id: data.customerId, signature: data.customerSignature || ""};
+    if (data.customerExpires) claim.expires = parseInt(data.customerExpires, 10);
+    return claim;
+  }
 
   // -- DOM (in a shadow root, so the shop's CSS and ours never mix) ------------------------------
   var host = document.createElement("div");
@@ -238,9 +247,18 @@
     var body = {};
     var saved = null;
     try { saved = localStorage.getItem(storeKey); } catch (e) { /* storage blocked: a fresh session each page */ }
-    if (data.customerId) body.customer = {id: data.customerId, signature: data.customerSignature || ""};
-    else if (saved) body.token = saved;
+    // With a customer id, the anonymous chat's token comes along: the server merges it into theirs.
+    if (state.customer) body.customer = state.customer;
+    if (saved) body.token = saved;
     api("/webchat/session", body).then(opened, function (error) {
+      if (error && error.status === 401 && body.customer) {
+        // The shop's signed id is out of date: chat on anonymously and tell the shop, which may
+        // call BotChat.identify() with a fresh one (the anonymous chat is merged then).
+        state.customer = null;
+        state.started = false;
+        window.dispatchEvent(new CustomEvent("botchat:identity-expired", {detail: error.body}));
+        return start();
+      }
       if (error && error.status === 401 && body.token) {
         try { localStorage.removeItem(storeKey); } catch (e) { /* ignore */ }
         state.started = false;
@@ -255,8 +273,14 @@
   function opened(session) {
     state.token = session.token;
     state.maxChars = session.max_message_chars || state.maxChars;
-    try { localStorage.setItem(storeKey, session.token); } catch (e) { /* ignore */ }
+    // Only an anonymous chat is kept in storage: a customer's conversation needs their signed id,
+    // so after the shop logs them out this browser starts afresh instead of showing their history.
+    try {
+      if (session.customer) localStorage.removeItem(storeKey);
+      else localStorage.setItem(storeKey, session.token);
+    } catch (e) { /* ignore */ }
     log.textContent = "";
+    state.shown = {}; state.byId = {}; // the history below is the whole conversation, drawn afresh
     if (data.greeting && !session.messages.length) log.appendChild(el("div", {class: "msg bot", text: data.greeting}));
     onMessages({messages: session.messages, last_seq: session.last_seq});
     state.rules = session.invitations || [];
@@ -266,14 +290,18 @@
 
   function connect() {
     if (state.closed) return;
+    var generation = state.generation;
     if (state.mode === "ws" && window.WebSocket) {
       var ws = new WebSocket(server.replace(/^http/, "ws") + "/webchat/ws?token=" +
         encodeURIComponent(state.token) + "&after=" + state.lastSeq);
       var opened = false;
       // Resending waits for "ready": the catch-up before it shows which messages were stored already.
       ws.onopen = function () { opened = true; state.ws = ws; state.wsFailures = 0; state.backoff = 1000; };
-      ws.onmessage = function (event) { receive(JSON.parse(event.data)); };
+      ws.onmessage = function (event) {
+        if (generation === state.generation) receive(JSON.parse(event.data)); else ws.close();
+      };
       ws.onclose = function (event) {
+        if (generation !== state.generation) return; // a session replaced by identify()
         state.ws = null;
         if (event.code === 4401) { state.started = false; try { localStorage.removeItem(storeKey); } catch (e) { /**/ } start(); return; }
         if (!opened && ++state.wsFailures >= 2) state.mode = "poll"; // WebSockets blocked on this network
@@ -283,16 +311,22 @@
       };
     } else {
       state.mode = "poll";
-      poll();
+      poll(generation);
     }
   }
 
-  function poll() {
+  function poll(generation) {
+    if (generation !== state.generation) return;
     online();
     fetch(server + "/webchat/poll?token=" + encodeURIComponent(state.token) + "&after=" + state.lastSeq + "&wait=25")
       .then(function (r) { if (!r.ok) throw r; return r.json(); })
-      .then(function (result) { result.frames.forEach(receive); state.backoff = 1000; poll(); },
-        function () { status.textContent = T.offline; setTimeout(poll, state.backoff); state.backoff = Math.min(state.backoff * 2, 15000); });
+      .then(function (result) {
+        if (generation !== state.generation) return;
+        result.frames.forEach(receive); state.backoff = 1000; poll(generation);
+      }, function () {
+        status.textContent = T.offline; setTimeout(function () { poll(generation); }, state.backoff);
+        state.backoff = Math.min(state.backoff * 2, 15000);
+      });
   }
 
   function online() {
@@ -303,7 +337,10 @@
   function receive(frame) {
     if (frame.type === "messages") onMessages(frame);
     else if (frame.type === "ready") online();
-    else if (frame.type === "typing") typing.textContent = frame.on ? T.typing : "";
+    else if (frame.type === "typing") {
+      typing.textContent = !frame.on ? "" : frame.agent && frame.agent.name ?
+        T.agentTyping.replace("{name}", frame.agent.name) : T.typing;
+    }
     else if (frame.type === "ack") acked(frame.id);
     else if (frame.type === "error") errorLine.textContent = frame.error;
   }
@@ -394,8 +431,19 @@
   });
   document.addEventListener("visibilitychange", markRead);
 
+  // The shop logged the customer in (or refreshed an expired id) without a new page: a new session,
+  // into which the server merges the anonymous chat.
+  function identify(customer) {
+    state.customer = customer || null;
+    state.generation += 1;
+    if (state.ws) { var old = state.ws; state.ws = null; old.close(); }
+    state.lastSeq = 0; state.shown = {}; state.delivered = 0; state.read = 0; state.lastBotSeq = 0;
+    state.agent = null; state.started = false;
+    start();
+  }
+
   window.BotChat = {version: "1", open: function () { toggle(true); }, close: function () { toggle(false); },
-    signal: signal, send: function (text) { start(); send(text); }, render: renderPart};
+    signal: signal, send: function (text) { start(); send(text); }, render: renderPart, identify: identify};
 
   function mount() {
     document.body.appendChild(host);

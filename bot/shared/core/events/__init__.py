@@ -1,5 +1,5 @@
 """Dialogue events in Rasa 3.x's JSON shapes, plus "handover"/"handback" for the human side and
-"receipt"/"invitation" from the web chat.
+"receipt"/"invitation"/"conversation_merged" from the web chat.
 
     event = Event.from_dict({"event": "slot", "name": "city", "value": "Berlin"})
     event.as_dict()  # exactly what Rasa writes into a tracker store
@@ -12,7 +12,7 @@ from bot.shared.core.events._base import (
     event_names,
     events_from_dicts,
 )
-from bot.shared.core.events._channel import InvitationEvent, MessageReceipt
+from bot.shared.core.events._channel import ConversationMerged, InvitationEvent, MessageReceipt
 from bot.shared.core.events._dialogue import (
     ActionExecuted,
     ActionExecutionRejected,
@@ -61,6 +61,7 @@ __all__ = [
     "AgentUttered",
     "AllSlotsReset",
     "BotUttered",
+    "ConversationMerged",
     "ConversationPaused",
     "ConversationResumed",
     "DefinePrevUserUtteredFeaturization",

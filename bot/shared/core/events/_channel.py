@@ -33,3 +33,16 @@ class InvitationEvent(Event):
     rule: str = ""
     action: str = "shown"
     page: str | None = None
+
+
+@register_event
+class ConversationMerged(Event):
+    """An anonymous web chat's events up to number `through` were copied here when the customer logged in.
+
+    It is stored in the same append as the copies, so a repeated login copies only what is newer.
+    """
+
+    type_name: ClassVar[str] = "conversation_merged"
+
+    source: str = ""
+    through: int = 0
