@@ -17,13 +17,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.shared.core.events import ConversationMerged
+from bot.shared.errors import ConcurrentAppend
 
 __all__ = ["ANONYMOUS_PREFIX", "MergeResult", "merge_anonymous"]
 
 ANONYMOUS_PREFIX = "webchat-"  # SessionTokens.new_conversation_id
 # The handover events that leave a conversation with the bot; any other one puts a person in charge.
 _BACK_TO_BOT = {"handback", "handover_resolved", "handover_cancelled"}
-_NOT_COPIED = {"receipt", "conversation_merged"}  # receipts count the source's event numbers, not ours
+_NOT_COPIED = {"receipt", "conversation_merged"}
+_ATTEMPTS = 3  # receipts count the source's event numbers, not ours
 
 
 @dataclass(frozen=True)
@@ -46,17 +48,24 @@ async def merge_anonymous(tracker_store: Any, lock_store: Any, source: str, targ
             return MergeResult()
         if _with_a_person(events):
             return MergeResult(deferred=True)
-        target_events, target_last = await tracker_store.read_since(target, 0)
-        through = max((int(event.get("through") or 0) for event in target_events
-                       if event.get("event") == "conversation_merged" and event.get("source") == source),
-                      default=0)
-        if through >= last:
-            return MergeResult()
-        copies = [_copy(event, source) for event in events[through:] if event.get("event") not in _NOT_COPIED]
-        marker = ConversationMerged(source=source, through=last).as_dict()
-        # expected_seq: a writer without our lock (an agent's message) makes this fail, not interleave.
-        await tracker_store.append_events(target, [*copies, marker], expected_seq=target_last)
-        return MergeResult(copied=len(copies))
+        for attempt in range(_ATTEMPTS):
+            target_events, target_last = await tracker_store.read_since(target, 0)
+            through = max((int(event.get("through") or 0) for event in target_events
+                           if event.get("event") == "conversation_merged" and event.get("source") == source),
+                          default=0)
+            if through >= last:
+                return MergeResult()
+            copies = [_copy(event, source) for event in events[through:] if event.get("event") not in _NOT_COPIED]
+            marker = ConversationMerged(source=source, through=last).as_dict()
+            try:
+                # A writer without our lock (an agent's message) makes this fail instead of interleaving.
+                await tracker_store.append_events(target, [*copies, marker], expected_seq=target_last)
+            except ConcurrentAppend:
+                if attempt == _ATTEMPTS - 1:
+                    raise
+                continue
+            return MergeResult(copied=len(copies))
+    raise AssertionError("unreachable")
 
 
 def _with_a_person(events: list[dict[str, Any]]) -> bool:

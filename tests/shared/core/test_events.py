@@ -16,6 +16,7 @@ from bot.shared.core.events import (
     AgentUttered,
     AllSlotsReset,
     BotUttered,
+    ConversationMerged,
     ConversationPaused,
     ConversationResumed,
     DefinePrevUserUtteredFeaturization,
@@ -108,6 +109,7 @@ ONE_OF_EACH: list[Event] = [
     HandoverReclaimed("anna", timestamp=TS),
     MessageReceipt("read", 12, timestamp=TS),
     InvitationEvent("full_cart", "accepted", "https://shop.test/cart", timestamp=TS),
+    ConversationMerged("webchat-0a1b", 7, timestamp=TS),
 ]
 
 

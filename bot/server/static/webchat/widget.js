@@ -196,6 +196,7 @@
           log.appendChild(el("div", {class: "system", text: T.joined.replace("{name}", message.agent.name)}));
         }
         who = el("div", {class: "who", text: message.agent.name});
+        typing.textContent = ""; // their message is here: they stopped typing it
       }
       var parts = message.parts.map(renderPart).filter(Boolean);
       if (!parts.length) return;
