@@ -141,14 +141,14 @@ def handover_blueprint() -> Blueprint:
     @bp.post("/conversations/<conversation_id:str>/typing")
     async def typing(request: Request, conversation_id: str) -> HTTPResponse:
         """Tell the customer the agent is typing (or stopped); nothing is stored, channels without it ignore it."""
-        caller = await _caller(request)
+        caller = await caller_of(request)
         rt = runtime(request.app)
-        on = _object(json_body(request)).get("typing")
+        on = json_object(json_body(request)).get("typing")
         if not isinstance(on, bool):
             raise bad_request("'typing' must be true or false.", "typing")
-        sender_id = _decode(conversation_id)
+        sender_id = decode_id(conversation_id)
         await _actionable(rt, caller, sender_id)
-        row = await _visible_row(rt, caller, sender_id)
+        row = await visible_row(rt, caller, sender_id)
         return json({"delivered": await rt.agent_typing(caller.agent, row, on)})
 
     @bp.post("/conversations/<conversation_id:str>/notes")
