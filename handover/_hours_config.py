@@ -124,7 +124,17 @@ def _periods(value: Any, field: str, where: str | None) -> list[OpeningPeriod]:
         return []
     items = [value] if isinstance(value, str) else _list(value, field, where)
     periods = sorted(_range(item, f"{field}[{index}]", where) for index, item in enumerate(items))
+    for earlier, later in zip(periods, periods[1:], strict=False):
+        # A close of 00:00 is the midnight that ends the day, so such a period overlaps all that follow.
+        if earlier[1] == dt.time(0) or earlier[1] > later[0]:
+            raise _fail(where, field, f"{_text(earlier)} and {_text(later)} overlap.",
+                        "Give each time of the day once, e.g. [\"08:00-12:00\", \"13:00-18:00\"].")
     return [FULL_DAY] if periods == [FULL_DAY] else periods
+
+
+def _text(period: OpeningPeriod) -> str:
+    opens, closes = period
+    return f"'{opens:%H:%M}-{'24:00' if closes == dt.time(0) else f'{closes:%H:%M}'}'"
 
 
 def _range(text: Any, field: str, where: str | None) -> OpeningPeriod:

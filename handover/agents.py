@@ -36,6 +36,7 @@ from handover.agent_model import (
     normalise_username,
 )
 from handover.config import parse_languages, parse_names
+from handover.config_store import live_team_names
 from handover.credentials import AgentSession, TokenInfo, sha256_hex
 from handover.login_limits import LoginRateLimiter
 from handover.passwords import PasswordHasher, password_problem
@@ -307,7 +308,7 @@ class AgentDirectory:
 
 def _known_teams_check(conn: Connection, teams: list[str]) -> None:
     """Teams must exist once any team is defined (handover.yml or the console)."""
-    known = set(conn.scalars(sa.select(tables.teams.c.name)))
+    known = live_team_names(conn)
     for team in teams:
         if known and team not in known:
             close = difflib.get_close_matches(team, sorted(known), n=1)

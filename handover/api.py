@@ -23,7 +23,8 @@ from handover.auth import COOKIE, Caller, authenticate, require_role
 from handover.ownership import IllegalTransition
 from handover.runtime import HandoverRuntime, runtime
 
-__all__ = ["caller_of", "conversation_summary", "decode_id", "handover_blueprint", "json_object", "visible_row"]
+__all__ = ["MAX_TEXT", "caller_of", "conversation_summary", "decode_id", "handover_blueprint", "json_object",
+           "optional_text", "required_text", "visible_row"]
 
 MAX_TEXT = 10_000
 STATES = ("queued", "offered", "mine", "all")
@@ -44,7 +45,7 @@ def handover_blueprint() -> Blueprint:
         """Log in with username and password: a session cookie (HttpOnly, SameSite) and the CSRF token."""
         rt = runtime(request.app)
         body = json_object(json_body(request))
-        username, password = _text(body, "username", 64), _text(body, "password", 1024)
+        username, password = required_text(body, "username", 64), required_text(body, "password", 1024)
         keys = [f"user:{username.lower()}", f"addr:{request.remote_addr or request.ip}"]
         now = rt.service.clock()
         for key in keys:
@@ -84,7 +85,7 @@ def handover_blueprint() -> Blueprint:
     async def presence(request: Request) -> HTTPResponse:
         """Set yourself online, away or offline."""
         caller = await caller_of(request)
-        status = _text(json_object(json_body(request)), "status", 16)
+        status = required_text(json_object(json_body(request)), "status", 16)
         if status not in ("online", "away", "offline"):
             raise bad_request("'status' must be 'online', 'away' or 'offline'.", "status")
         agent = await runtime(request.app).set_presence(caller.agent.username, status)
@@ -132,7 +133,7 @@ def handover_blueprint() -> Blueprint:
         """Reply to the customer; replying takes the conversation if nobody has it."""
         caller = await caller_of(request)
         rt = runtime(request.app)
-        text = _text(json_object(json_body(request)), "text", MAX_TEXT)
+        text = required_text(json_object(json_body(request)), "text", MAX_TEXT)
         sender_id = decode_id(conversation_id)
         await _actionable(rt, caller, sender_id, taking=True)
         event = await rt.agent_message(caller.agent, sender_id, text)
@@ -156,7 +157,7 @@ def handover_blueprint() -> Blueprint:
         """A private note for colleagues; never sent to the customer."""
         caller = await caller_of(request)
         rt = runtime(request.app)
-        text = _text(json_object(json_body(request)), "text", MAX_TEXT)
+        text = required_text(json_object(json_body(request)), "text", MAX_TEXT)
         row = await visible_row(rt, caller, decode_id(conversation_id))
         return json(await rt.add_note(caller.agent, row["sender_id"], text), status=201)
 
@@ -166,9 +167,9 @@ def handover_blueprint() -> Blueprint:
         caller = await caller_of(request)
         rt = runtime(request.app)
         body = json_object(json_body(request))
-        to_agent = _optional_text(body, "agent", 64)
-        to_team = _optional_text(body, "team", 64)
-        note_text = _optional_text(body, "note", MAX_TEXT)
+        to_agent = optional_text(body, "agent", 64)
+        to_team = optional_text(body, "team", 64)
+        note_text = optional_text(body, "note", MAX_TEXT)
         if (to_agent is None) == (to_team is None):
             raise bad_request("Give exactly one of 'agent' or 'team'.", "agent")
         sender_id = decode_id(conversation_id)
@@ -259,7 +260,7 @@ def json_object(body: Any) -> dict[str, Any]:
     return body
 
 
-def _text(body: Mapping[str, Any], name: str, limit: int) -> str:
+def required_text(body: Mapping[str, Any], name: str, limit: int) -> str:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip():
         raise bad_request(f"'{name}' is required and must be a non-empty string.", name)
@@ -273,10 +274,10 @@ def _text(body: Mapping[str, Any], name: str, limit: int) -> str:
 def _reason_body(request: Request) -> tuple[dict[str, Any], str | None]:
     """An optional JSON object body and its optional "reason" (decline, hand back)."""
     body = json_object(json_body(request)) if request.body else {}
-    return body, _optional_text(body, "reason", 256)
+    return body, optional_text(body, "reason", 256)
 
 
-def _optional_text(body: Mapping[str, Any], name: str, limit: int) -> str | None:
+def optional_text(body: Mapping[str, Any], name: str, limit: int) -> str | None:
     if body.get(name) is None:
         return None
-    return _text(body, name, limit)
+    return required_text(body, name, limit)

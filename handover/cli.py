@@ -1,4 +1,4 @@
-"""`bot agents`, `bot teams` and `bot handover status`: accounts, teams and queues from the terminal.
+"""`bot agents`, `bot teams`, `bot handover status|export`: accounts, teams and queues from the terminal.
 
 Every command opens the tracker store endpoints.yml names (the embedded SQLite file by default),
 brings the handover tables up to date, writes handover.yml's teams, SLA policies and canned
@@ -312,6 +312,41 @@ def status(endpoints: Endpoints = _ENDPOINTS, handover: HandoverFile = _HANDOVER
             table.add_row(agent.username, agent.status, f"{loads.get(agent.username, 0)}/{agent.capacity}",
                           _joined(agent.teams))
     out.print(table if table.row_count else "Agents: none. Create one with `bot agents create NAME`.")
+
+
+@handover_app.command("export")
+def export(endpoints: Endpoints = _ENDPOINTS, handover: HandoverFile = _HANDOVER,
+           output: Annotated[Path | None, typer.Option(
+               "--output", "-o", help="Write here (e.g. handover.yml) instead of printing.")] = None) -> None:
+    """handover.yml with the teams, SLA policies and canned replies the database holds (edits made over the API).
+
+    The file's other sections (routing, triggers) and comments are kept; the three sections are replaced.
+    """
+    import io
+
+    from ruamel.yaml import YAML
+
+    from handover.config_edits import export_config
+
+    async def work(directory: Any) -> Any:
+        return await directory.tracker_store.run_in_transaction(export_config, write=False)
+
+    stored = _run(endpoints, handover, work)
+    yaml = YAML()
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    document = (yaml.load(handover.read_text(encoding="utf-8")) if handover.exists() else None) or {}
+    if "version" not in document:
+        document["version"] = "3.1"
+    for section in ("teams", "sla_policies", "canned_replies"):
+        document[section] = stored[section]
+    buffer = io.StringIO()
+    yaml.dump(document, buffer)
+    if output is None:
+        sys.stdout.write(buffer.getvalue())
+        return
+    output.write_text(buffer.getvalue(), encoding="utf-8")
+    _out().print(f"Wrote {len(stored['teams'])} teams, {len(stored['sla_policies'])} SLA policies and "
+                 f"{len(stored['canned_replies'])} canned replies to {output}.")
 
 
 def _open_now(business_hours: dict[str, Any] | None) -> str:

@@ -120,7 +120,9 @@ def handover_paths() -> dict[str, Any]:
             {"name": "language", "in": "query", "required": False, "schema": {"type": "string"}},
             {"name": "conversation_id", "in": "query", "required": False, "schema": {"type": "string"},
              "description": "Fill {slot} placeholders from this conversation's current slots."}],
-            ok={"type": "array", "items": _CANNED_REPLY})},
+            ok={"type": "array", "items": _CANNED_REPLY}),
+            "post": _op("Add a canned reply (supervisors)", status="201",
+                        body=_object_body(_REPLY, required=("shortcut", "text")))},
         f"{base}/suggestions": {"get": _op("Suggested replies for the customer's latest message", params=[_ID],
                                            ok=_SUGGESTIONS)},
         f"{base}/suggestions/{{suggestion_id}}/used": {"post": _feedback_op("You inserted the suggestion")},
@@ -131,6 +133,68 @@ def handover_paths() -> dict[str, Any]:
             "Change an agent (supervisors; the role: admins)", params=[_USERNAME],
             body={"required": True, "content": {"application/json": {"schema": {"type": "object"}}}})},
         "/handover/agents/{username}/disable": {"post": _op("Disable an agent (admins)", params=[_USERNAME])},
+        **_supervisor_paths(base),
+    }
+
+
+def _path_param(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}, "description": description}
+
+
+def _object_body(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": "object", "properties": properties}
+    if required:
+        schema["required"] = list(required)
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+_NAMES = {"type": "array", "items": {"type": "string"}}
+_HOURS = {"type": "object", "description": "As in handover.yml: timezone (IANA), weekly, holidays, special_days.",
+          "properties": {"timezone": {"type": "string", "example": "Europe/Berlin"},
+                         "weekly": {"type": "object", "additionalProperties": _NAMES,
+                                    "example": {"mon-fri": ["08:00-18:00"]}},
+                         "holidays": {"type": "array", "items": {"type": "string", "format": "date"}},
+                         "special_days": {"type": "object", "additionalProperties": _NAMES}}}
+_TEAM = {"display_name": {"type": "string"}, "languages": _NAMES, "skills": _NAMES, "sla_policy": {"type": "string"},
+         "business_hours": _HOURS,
+         "members": {"type": "array", "description": "The whole membership: usernames or {username, capacity}.",
+                     "items": {"oneOf": [{"type": "string"}, {"type": "object", "properties": {
+                         "username": {"type": "string"}, "capacity": {"type": "integer", "minimum": 0}}}]}}}
+_POLICY = {key: {"type": "number", "exclusiveMinimum": 0} for key in
+           ("first_response_seconds", "next_response_seconds", "resolution_seconds")} | {
+    "target_ratio": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+    "warn_ratio": {"type": "number"}, "red_ratio": {"type": "number"}, "pause_outside_hours": {"type": "boolean"}}
+_REPLY = {"shortcut": {"type": "string"}, "text": {"type": "string"}, "language": {"type": "string", "nullable": True},
+          "team": {"type": "string", "nullable": True}}
+_REPLY_FILTERS = [{"name": key, "in": "query", "required": False, "schema": {"type": "string"},
+                   "description": "Tells apart replies that share a shortcut."} for key in ("language", "team")]
+
+
+def _supervisor_paths(base: str) -> dict[str, Any]:
+    """The supervisor's overview and reassigning, and the editing routes (handover/config_api.py)."""
+    team = _path_param("name", "The team's name.")
+    policy = _path_param("name", "The SLA policy's name.")
+    reply = _path_param("reference", "The canned reply's id, or its shortcut.")
+    return {
+        "/handover/overview": {"get": _op("Live queues per team and agents (supervisors)")},
+        f"{base}/assign": {"post": _op("Reassign to a named agent (supervisors)", params=[_ID], ok=_CONVERSATION,
+                                       body=_text_body("agent", "note", required=("agent",)))},
+        "/handover/teams/{name}": {
+            "put": _op("Create (admins) or change (supervisors) a team", params=[team],
+                       body=_object_body(_TEAM)),
+            "delete": _op("Remove a team (admins)", params=[team], status="204")},
+        "/handover/teams/{name}/hours": {"put": _op("Set a team's business hours (supervisors)", params=[team],
+                                                    body=_object_body(_HOURS["properties"]))},
+        "/handover/sla-policies": {"get": _op("SLA policies (supervisors)",
+                                              ok={"type": "array", "items": {"type": "object"}})},
+        "/handover/sla-policies/{name}": {
+            "get": _op("One SLA policy (supervisors)", params=[policy]),
+            "put": _op("Create or replace an SLA policy (admins)", params=[policy], body=_object_body(_POLICY)),
+            "delete": _op("Remove an SLA policy no team uses (admins)", params=[policy], status="204")},
+        "/handover/canned-replies/{reference}": {
+            "put": _op("Change a canned reply (supervisors)", params=[reply, *_REPLY_FILTERS],
+                       body=_object_body(_REPLY)),
+            "delete": _op("Remove a canned reply (supervisors)", params=[reply, *_REPLY_FILTERS], status="204")},
     }
 
 

@@ -91,7 +91,9 @@ class HandoverPlugin:
     def __init__(self, service: HandoverService, settings: HandoverSettings | None = None) -> None:
         self.service = service
         self.settings = settings or HandoverSettings()
-        self.router = Router(service, self.settings.routing, is_open=self.settings.is_open)
+        # Looked up at each call: the settings object is replaced when teams change (handover.live_config).
+        self.router = Router(service, self.settings.routing,
+                             is_open=lambda team, now: self.settings.is_open(team, now))
         self.router.on_tick.append(self.send_queue_notices)
         self.router.on_tick.append(self.check_sla)
         self._sla_states: dict[tuple[str, str], str] = {}  # (sender, clock) -> the last state agents were told
@@ -181,11 +183,7 @@ class HandoverPlugin:
     async def check_sla(self, now: float) -> None:
         """Warns agents when a first-response clock turns amber or red, and records breaches once."""
         for row in await self.service.rows(states=["queued", "offered", "assigned"], with_packet=False):
-            if row.get("first_response_at") or not row.get("queued_at"):
-                continue
-            policy = self.settings.sla_policies.get(row.get("sla_policy") or "")
-            clock = policy.clock("first_response", row["queued_at"], self.settings.hours(row["team"])) \
-                if policy is not None else None
+            clock = None if row.get("first_response_at") else self._first_response_clock(row)
             if clock is None:
                 continue
             state = clock.state(now)
@@ -195,6 +193,17 @@ class HandoverPlugin:
             self._sla_states[key] = state
             await self.service.sla_warning(row, "first_response", state, clock.deadline.timestamp(),
                                            clock.seconds_left(now))
+
+    def first_response_state(self, row: Mapping[str, Any], now: float) -> str | None:
+        """The first-response clock's state of a conversation not yet answered; None without a target."""
+        clock = self._first_response_clock(row)
+        return clock.state(now) if clock is not None else None
+
+    def _first_response_clock(self, row: Mapping[str, Any]) -> Any:
+        policy = self.settings.sla_policies.get(row.get("sla_policy") or "")
+        if policy is None or not row.get("queued_at"):
+            return None
+        return policy.clock("first_response", row["queued_at"], self.settings.hours(row.get("team")))
 
     # -- what action_handover needs --------------------------------------------------------------
     async def queue_outlook(self, team: str | None, skill: str | None, language: str | None) -> dict[str, Any]:

@@ -56,6 +56,7 @@ class HandoverRuntime:
         # The served model's processor, read at each call: `PUT /model` replaces it while the server runs.
         self.processor = processor
         self.assist = assist  # handover.assist.AgentAssist: suggestions for agents
+        self.live_config: Any = None  # handover.live_config.LiveConfig, set by the server extension
 
     # -- visibility ------------------------------------------------------------------------------
     def may_see(self, agent: Agent, row: Mapping[str, Any]) -> bool:

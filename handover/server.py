@@ -19,17 +19,20 @@ from handover.agents import AgentDirectory
 from handover.api import handover_blueprint
 from handover.assist import AgentAssist
 from handover.assist_api import assist_blueprint
-from handover.config import DEFAULT_CONFIG_FILE, load_handover_config
+from handover.config import DEFAULT_CONFIG_FILE, HandoverConfig, TeamConfig, load_handover_config
+from handover.config_api import config_blueprint
 from handover.config_store import sync_config
 from handover.console import console_blueprint
 from handover.delivery import Outbox
 from handover.invitation_gate import InvitationGate
+from handover.live_config import LiveConfig
 from handover.login_limits import LoginRateLimiter
 from handover.openapi import SECURITY_SCHEMES, handover_paths
 from handover.plugin import HandoverPlugin, HandoverSettings
 from handover.realtime import create_broadcaster
 from handover.runtime import HandoverRuntime
 from handover.service import HandoverService
+from handover.supervisor_api import supervisor_blueprint
 from handover.websocket import websocket_blueprint
 
 __all__ = ["HandoverExtension"]
@@ -50,8 +53,8 @@ class HandoverExtension:
         self.login_limiter = LoginRateLimiter()
 
     def blueprints(self) -> list[Blueprint]:
-        return [handover_blueprint(), admin_blueprint(), assist_blueprint(), websocket_blueprint(),
-                console_blueprint()]
+        return [handover_blueprint(), admin_blueprint(), assist_blueprint(), supervisor_blueprint(),
+                config_blueprint(), websocket_blueprint(), console_blueprint()]
 
     def openapi(self) -> tuple[dict[str, Any], dict[str, Any]]:
         return handover_paths(), SECURITY_SCHEMES
@@ -70,7 +73,11 @@ class HandoverExtension:
         outputs = getattr(app.ctx.bot, "outputs", None)
         outbox = Outbox(service, outputs)
         await plugin.start()
-        await sync_config(tracker_store, config)  # teams, SLA policies and canned replies as the file says
+        # Teams, SLA policies and canned replies as the file says (what the API edited stays as edited),
+        # then the plugin routes and times with what the tables hold, following later edits.
+        await sync_config(tracker_store, self._seed(config))
+        live_config = LiveConfig(plugin)
+        await live_config.start()
         outbox.start()
         processor.plugin = plugin
 
@@ -82,10 +89,19 @@ class HandoverExtension:
         self._runtime = HandoverRuntime(plugin, AgentDirectory(tracker_store, clock=service.clock), outbox,
                                         processor.domain, self.login_limiter, processor=served_processor,
                                         assist=assist)
+        self._runtime.live_config = live_config
         app.ctx.handover = self._runtime
         webchat = outputs.get("webchat") if outputs is not None else None
         if webchat is not None and hasattr(webchat, "invitation_gate"):  # queues and hours gate invitations
             webchat.invitation_gate = InvitationGate(plugin)
+
+    def _seed(self, config: HandoverConfig) -> HandoverConfig:
+        """What seeds the tables: handover.yml, or the teams and policies of settings given in code (tests)."""
+        if self.settings is None or not self.settings.teams:
+            return config
+        teams = {name: team for name, team in self.settings.teams.items() if isinstance(team, TeamConfig)}
+        # The file's canned replies stay (their teams are checked when the file is read).
+        return config.model_copy(update={"teams": teams, "sla_policies": dict(self.settings.sla_policies)})
 
     async def stop(self, app: Sanic) -> None:
         outputs = getattr(app.ctx.bot, "outputs", None)
@@ -93,6 +109,7 @@ class HandoverExtension:
         if webchat is not None and isinstance(getattr(webchat, "invitation_gate", None), InvitationGate):
             webchat.invitation_gate = None
         if self._runtime is not None:
+            await self._runtime.live_config.stop()
             await self._runtime.outbox.stop()
             if self._runtime.assist is not None:
                 await self._runtime.assist.close()

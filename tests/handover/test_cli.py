@@ -182,3 +182,28 @@ def test_status_on_an_empty_project(project: Path) -> None:
     result = bot("handover", "status")
     assert result.exit_code == 0
     assert "nobody waits" in result.output and "Agents: none" in result.output
+
+
+def test_export_writes_api_edits_back_into_handover_yml(project: Path) -> None:
+    from handover import config_edits
+    from handover.config import load_handover_config
+
+    assert bot("teams", "list").exit_code == 0  # the file is in the database now
+
+    async def edit(store):
+        def work(conn):
+            config_edits.set_team_hours(conn, "service", {"timezone": "Europe/Vienna", "weekly": {"mon": ["09:00-10:00"]}})
+            config_edits.add_canned_reply(conn, "wait", "Einen Moment bitte.", "de", None)
+        await store.run_in_transaction(work, write=True)
+
+    in_store(project, edit)
+    before = (project / "handover.yml").read_text()
+    result = bot("handover", "export", "--output", "handover.yml")
+    assert result.exit_code == 0, result.output
+    assert "Wrote 2 teams" in result.output
+    written = (project / "handover.yml").read_text()
+    assert "routing:" in written and written != before  # the other sections stay
+    config = load_handover_config(project / "handover.yml")
+    assert config.teams["service"].business_hours["timezone"] == "Europe/Vienna"
+    assert any(reply.shortcut == "wait" for reply in config.canned_replies)
+    assert bot("handover", "export").output.startswith(written[:20])  # to standard output without --output

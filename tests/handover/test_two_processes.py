@@ -34,6 +34,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 WEBHOOK = "/webhooks/rest/webhook"
 TOKEN = "two-process-token"
 AGENTS = [f"agent{n}" for n in range(12)]
+ADMIN = "boss"
 
 
 def _endpoints(path: Path, postgres_url: str, schema: str, redis_url: str, key_prefix: str) -> Path:
@@ -89,6 +90,9 @@ def deployment(helpdesk_project: Path, postgres_url: str, redis_url: str,
             _bot("agents", "create", name, "--role", "agent", "--endpoints", str(endpoints), cwd=helpdesk,
                  stdin=PASSWORD + "\n")
             tokens[name] = _bot("agents", "token", name, "--endpoints", str(endpoints), cwd=helpdesk).strip()
+        _bot("agents", "create", ADMIN, "--role", "admin", "--endpoints", str(endpoints), cwd=helpdesk,
+             stdin=PASSWORD + "\n")
+        tokens[ADMIN] = _bot("agents", "token", ADMIN, "--endpoints", str(endpoints), cwd=helpdesk).strip()
         ports = [_free_port(), _free_port()]
         for index, port in enumerate(ports):
             log = open(work / f"server{index}.log", "w")  # noqa: SIM115 - closed below
@@ -232,3 +236,38 @@ async def test_the_feed_on_one_process_shows_what_the_other_handled_and_catches_
         ids = [item["id"] for item in missed] + [frame["id"] for frame in frames if frame["type"] == "event"]
         assert len(ids) == len(set(ids)), ids  # nothing delivered twice
         assert all(frame["id"] > missed[-1]["id"] for frame in frames if frame["type"] == "event")
+
+
+async def test_an_sla_policy_edited_through_one_process_times_the_other_at_once(deployment: Deployment) -> None:
+    """Process B's clocks (what its routing warns with, and the overview shows) follow an edit made on A."""
+    sender = f"sla-{uuid.uuid4().hex[:8]}"
+    admin = deployment.auth(ADMIN)
+    policy = f"{deployment.bases[0]}/handover/sla-policies/live_chat"
+
+    async def state_on_b(http: httpx.AsyncClient) -> str | None:
+        overview = await http.get(f"{deployment.bases[1]}/handover/overview", headers=admin)
+        assert overview.status_code == 200, overview.text
+        return next((c["sla_state"] for c in overview.json()["conversations"] if c["conversation_id"] == sender),
+                    None)
+
+    async def until_state(http: httpx.AsyncClient, wanted: str) -> None:
+        deadline = time.monotonic() + 90
+        while (found := await state_on_b(http)) != wanted:
+            assert time.monotonic() < deadline, f"process B shows {found!r}, not {wanted!r}"
+            await asyncio.sleep(0.2)
+
+    async with httpx.AsyncClient(timeout=120) as http:
+        try:
+            response = await http.put(policy, headers=admin, json={"first_response_seconds": 1, "target_ratio": 0.8})
+            assert response.status_code == 200, response.text
+            await _say(http, deployment.bases[1], sender, "agent please")
+            await until_state(http, "red")  # one second (or, had B missed the edit, 20) has run out
+            # Nobody answered yet: only B reading the new budget can make the clock "ok" again.
+            response = await http.put(policy, headers=admin,
+                                      json={"first_response_seconds": 1_000_000, "target_ratio": 0.8})
+            assert response.status_code == 200, response.text
+            await until_state(http, "ok")
+        finally:  # the built-in budgets again, for the other tests of this deployment
+            await http.put(policy, headers=admin, json={"first_response_seconds": 20, "next_response_seconds": 60,
+                                                        "target_ratio": 0.8})
+            await http.post(f"{deployment.bases[0]}/handover/conversations/{sender}/resolve", headers=admin)
