@@ -23,7 +23,8 @@ __all__ = ["CONSOLE_PAGES", "STATIC", "console_blueprint", "security_headers"]
 
 STATIC = Path(__file__).parent / "static"
 # URL path -> the HTML file under static/ that it serves.
-CONSOLE_PAGES: dict[str, str] = {"/console": "agent.html"}
+# /console/supervisor is the same page opening the supervisor's view (static/js/supervisor.js).
+CONSOLE_PAGES: dict[str, str] = {"/console": "agent.html", "/console/supervisor": "agent.html"}
 
 # No inline script or style, nothing from other origins; the WebSocket counts as 'self' (CSP level 3).
 _CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
@@ -74,7 +75,7 @@ def console_blueprint() -> Blueprint:
         async def serve_page(request: Request, _page: str = page) -> HTTPResponse:
             return respond(request, _page, "no-cache")
 
-        bp.add_route(serve_page, url, methods=["GET"], name=page.replace(".", "_"), strict_slashes=False)
+        bp.add_route(serve_page, url, methods=["GET"], name=url.strip("/").replace("/", "_"), strict_slashes=False)
 
     @bp.get("/console/static/<name:path>")
     async def static(request: Request, name: str) -> HTTPResponse:

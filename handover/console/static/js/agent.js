@@ -6,6 +6,7 @@ import { retrying } from "./api.js";
 import { Presence, ListSection, stateText } from "./list.js";
 import { Feed } from "./feed.js";
 import { startConsole, TopBar } from "./shell.js";
+import { SUPERVISOR_VIEW } from "./supervisor.js";
 import { chime, notify } from "./alerts.js";
 import { PacketCard } from "./packet.js";
 import { Transcript, Composer, Notes, Suggestions, Labels } from "./conversation.js";
@@ -27,6 +28,7 @@ function AgentView({ api, agent, logout, titleKey }) {
   const [error, setError] = useState(null);
   const [dialog, setDialog] = useState(null);
   const [replies, setReplies] = useState([]);
+  const [repliesVersion, setRepliesVersion] = useState(0); // a supervisor changed the canned replies
   const [focusMessage, setFocusMessage] = useState(false);
   const [suggestions, setSuggestions] = useState({}); // conversation id -> suggestion items
   const [insertion, setInsertion] = useState(null);
@@ -136,6 +138,9 @@ function AgentView({ api, agent, logout, titleKey }) {
           case "sla_warning":
             setWarnings((current) => ({ ...current, [id]: event.data.state }));
             break;
+          case "config":
+            if (event.data.what === "canned_reply") setRepliesVersion((version) => version + 1);
+            break;
           case "agent_status":
             if (event.data.username === me) setPresence(event.data.status);
             break;
@@ -166,7 +171,7 @@ function AgentView({ api, agent, logout, titleKey }) {
     api.get(api.conversation(selected, "/suggestions")).then(
       (found) => setSuggestions((current) => ({ ...current, [selected]: found.suggestions || [] })),
       () => {}); // a server without a model has none to give
-  }, [selected]);
+  }, [selected, repliesVersion]);
 
   async function changePresence(status) {
     try {
@@ -324,4 +329,4 @@ function AgentView({ api, agent, logout, titleKey }) {
   </div>`;
 }
 
-startConsole(AgentView);
+startConsole(AgentView, { views: [SUPERVISOR_VIEW] });

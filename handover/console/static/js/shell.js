@@ -1,22 +1,37 @@
 // The console's shell, shared by its pages (the agent's view, the supervisor's view): logging in
 // and out, an ended session sending the agent back to the login with a message, the language
-// control, and the page header. A page gives `startConsole` its view component.
-import { html, render, useState, useEffect, useRef } from "./ui.js";
+// control, and the page header. A page gives `startConsole` its view component, and may give more
+// views (the supervisor's) that the top bar offers to those whose role allows them: switching keeps
+// the session, which lives in this page's memory only.
+import { html, render, createContext, useState, useEffect, useRef, useContext } from "./ui.js";
 import { Api } from "./api.js";
 import { t, language, setLanguage, onLanguageChange, LANGUAGES } from "./i18n.js";
 import { prepareAlerts } from "./alerts.js";
 
-/** Renders the console into `#app`: the login until someone logs in, then `View({api, agent})`. */
-export function startConsole(View, { titleKey = "app.title" } = {}) {
+// The views the top bar may switch between, and which one is shown.
+const Views = createContext(null);
+
+/**
+ * Renders the console into `#app`: the login until someone logs in, then `View({api, agent})`.
+ * `views`: more views, `{name, labelKey, titleKey, View, allows(agent)}`; /console/<name> opens one.
+ */
+export function startConsole(View, { titleKey = "app.title", labelKey = "view.main", views = [] } = {}) {
   const root = document.getElementById("app");
   root.textContent = ""; // the "Loading…" placeholder
-  render(html`<${Shell} View=${View} titleKey=${titleKey} />`, root);
+  render(html`<${Shell} View=${View} titleKey=${titleKey} labelKey=${labelKey} views=${views} />`, root);
 }
 
-function Shell({ View, titleKey }) {
+function viewInAddress(views) {
+  const last = location.pathname.replace(/\/+$/, "").split("/").pop();
+  const found = views.find((view) => view.name === last);
+  return found ? found.name : null;
+}
+
+function Shell({ View, titleKey, labelKey, views }) {
   const [, setCode] = useState(language());
   const [agent, setAgent] = useState(null);
   const [notice, setNotice] = useState(null);
+  const [active, setActive] = useState(() => viewInAddress(views));
   const apiRef = useRef(null);
   if (!apiRef.current) {
     apiRef.current = new Api({
@@ -27,10 +42,19 @@ function Shell({ View, titleKey }) {
     });
   }
   const api = apiRef.current;
+  const allowed = agent ? views.filter((view) => view.allows(agent)) : [];
+  const current = allowed.find((view) => view.name === active) || null;
+  const shownTitle = current ? current.titleKey : titleKey;
   useEffect(() => onLanguageChange(setCode), []);
   useEffect(() => {
-    document.title = t(titleKey);
+    document.title = t(shownTitle);
   });
+
+  function choose(name) {
+    setActive(name);
+    const base = location.pathname.replace(/\/+$/, "").replace(new RegExp(`/(${views.map((v) => v.name).join("|")})$`), "");
+    history.replaceState(null, "", name ? `${base}/${name}` : base); // a reload opens the same view
+  }
 
   async function logout() {
     try {
@@ -46,7 +70,24 @@ function Shell({ View, titleKey }) {
     return html`<${Login} api=${api} notice=${notice} titleKey=${titleKey}
       onLoggedIn=${(who) => { setNotice(null); setAgent(who); }} />`;
   }
-  return html`<${View} api=${api} agent=${agent} logout=${logout} titleKey=${titleKey} />`;
+  const Shown = current ? current.View : View;
+  const switcher = allowed.length ? {
+    choose, active: current ? current.name : null,
+    views: [{ name: null, labelKey }, ...allowed.map(({ name, labelKey: key }) => ({ name, labelKey: key }))],
+  } : null;
+  return html`<${Views.Provider} value=${switcher}>
+    <${Shown} key=${current ? current.name : ""} api=${api} agent=${agent} logout=${logout} titleKey=${shownTitle} />
+  <//>`;
+}
+
+/** Buttons for the views this person may open (none when there is only one). */
+function ViewSwitch() {
+  const switcher = useContext(Views);
+  if (!switcher) return null;
+  return html`<div class="views" role="group" aria-label=${t("view.label")}>
+    ${switcher.views.map((view) => html`<button type="button" aria-pressed=${switcher.active === view.name ? "true" : "false"}
+        onClick=${() => switcher.choose(view.name)}>${t(view.labelKey)}</button>`)}
+  </div>`;
 }
 
 export function LanguageSwitch() {
@@ -99,6 +140,7 @@ export function TopBar({ agent, logout, titleKey, children }) {
   return html`<header class="topbar">
     <h1>${t(titleKey)}</h1>
     <div class="topbar-tools">
+      <${ViewSwitch} />
       ${children}
       <${LanguageSwitch} />
       <span class="who">${agent.display_name || agent.username}</span>

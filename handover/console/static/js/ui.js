@@ -1,12 +1,12 @@
 // The console's one way to build DOM: Preact components written with htm's tagged templates.
 // Preact sets text as text nodes, so customer, agent and bot texts can never become markup here;
 // never set HTML from strings in the console (tests/handover/console checks the scripts for it).
-import { h, render, Fragment } from "./vendor/preact.mjs";
-import { useState, useEffect, useRef, useMemo, useCallback, useReducer } from "./vendor/hooks.mjs";
+import { h, render, Fragment, createContext } from "./vendor/preact.mjs";
+import { useState, useEffect, useRef, useMemo, useCallback, useReducer, useContext } from "./vendor/hooks.mjs";
 import htm from "./vendor/htm.mjs";
 
 export const html = htm.bind(h);
-export { h, render, Fragment, useState, useEffect, useRef, useMemo, useCallback, useReducer };
+export { h, render, Fragment, createContext, useState, useEffect, useRef, useMemo, useCallback, useReducer, useContext };
 
 /** "14:05" for a Unix time in seconds, in the browser's time zone and the console's language. */
 export function clock(seconds, language) {
