@@ -16,6 +16,12 @@ if command -v redis-cli >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 -p 6379 ping
       --dir /var/lib/redis --logfile /var/log/redis/ci.log || true
   fi
 fi
+# RabbitMQ: the event broker tests publish to it (guest/guest on 127.0.0.1:5672).
+if command -v rabbitmq-server >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null; then
+  echo "Starting RabbitMQ"
+  rabbitmq-server -detached || true
+  for _ in $(seq 1 60); do (exec 3<>/dev/tcp/127.0.0.1/5672) 2>/dev/null && break; sleep 1; done
+fi
 for _ in $(seq 1 30); do
   pg_ok=1; redis_ok=1
   command -v pg_isready >/dev/null 2>&1 && { pg_isready -q -h 127.0.0.1 -p 5432 || pg_ok=0; }

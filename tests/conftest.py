@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
+import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,6 +97,20 @@ def postgres_schema(postgres_url: str) -> AsyncIterator[str]:
     _run(drop)
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def sql_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Any]:
+    """An SQL tracker store on a fresh SQLite file, then on a fresh PostgreSQL schema."""
+    from bot.stores.sql_tracker_store import SQLTrackerStore
+
+    if request.param == "sqlite":
+        store = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
+    else:
+        store = SQLTrackerStore(request.getfixturevalue("postgres_url"),
+                                schema=request.getfixturevalue("postgres_schema"))
+    yield store
+    await store.close()
+
+
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The test Redis; each test uses its own key prefix."""
@@ -141,3 +159,94 @@ def write_project(tmp_path: Path):
         return tmp_path
 
     return write
+
+
+# -- real RabbitMQ (127.0.0.1:5672, guest/guest) for the event broker tests ----------------------------
+RABBITMQ_URL = os.environ.get("TEST_RABBITMQ_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+@dataclass
+class RabbitQueue:
+    """The exchange and queue one test publishes to, and a way to read what arrived."""
+
+    url: str
+    exchange: str
+    queue: str
+
+    def endpoint(self) -> dict[str, Any]:
+        return {"type": "pika", "url": "127.0.0.1", "username": "guest", "password": "guest", "port": 5672,
+                "queues": [self.queue], "exchange_name": self.exchange}
+
+    async def drain(self) -> list[dict[str, Any]]:
+        """Takes every message waiting in the queue: its JSON body plus `_message_id`."""
+        import aio_pika
+
+        connection = await aio_pika.connect(self.url)
+        try:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(self.queue, durable=True)
+            received = []
+            while (message := await queue.get(no_ack=True, fail=False)) is not None:
+                received.append({**json.loads(message.body), "_message_id": message.message_id})
+            return received
+        finally:
+            await connection.close()
+
+    @staticmethod
+    def stop_broker() -> None:
+        """Stops RabbitMQ's application (connections drop, nothing is accepted) until `start_broker`."""
+        rabbitmqctl("stop_app")
+
+    @staticmethod
+    async def start_broker() -> None:
+        rabbitmqctl("start_app")
+        await wait_for_rabbitmq()
+
+    async def collect(self, expected: int, timeout: float = 120.0) -> list[dict[str, Any]]:
+        """Drains until `expected` messages arrived (or the timeout passed), then once more for extras."""
+        received: list[dict[str, Any]] = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(received) < expected and asyncio.get_running_loop().time() < deadline:
+            received += await self.drain()
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(0.5)
+        return received + await self.drain()
+
+
+@pytest.fixture
+async def rabbit() -> AsyncIterator[RabbitQueue]:
+    if not _port_open("127.0.0.1", 5672):
+        _unavailable("RabbitMQ", "nothing listens on 127.0.0.1:5672")
+    import aio_pika
+
+    name = f"test-{uuid.uuid4().hex[:10]}"
+    target = RabbitQueue(RABBITMQ_URL, f"{name}-exchange", f"{name}-events")
+    yield target
+    if not _port_open("127.0.0.1", 5672):  # a test stopped RabbitMQ and failed before starting it again
+        await target.start_broker()
+    connection = await aio_pika.connect(RABBITMQ_URL)
+    channel = await connection.channel()
+    await channel.queue_delete(target.queue)
+    await channel.exchange_delete(target.exchange)
+    await connection.close()
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=120)
+
+
+async def wait_for_rabbitmq(timeout: float = 120.0) -> None:
+    """Until RabbitMQ takes AMQP connections again (after `start_app`)."""
+    import aio_pika
+
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            connection = await aio_pika.connect(RABBITMQ_URL)
+        except Exception:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
+            continue
+        await connection.close()
+        return

@@ -227,8 +227,10 @@ def _print_reply(reply: dict) -> None:
 
 
 def _register_commands() -> None:
+    from bot.cli.customer_data_command import register as register_customer_data
     from bot.cli.data_commands import data_app
     from bot.cli.data_nlu import convert_app, split_app
+    from bot.cli.export_command import register as register_export
     from bot.cli.init_command import init
     from bot.cli.interactive_command import interactive
     from bot.cli.models_command import models_app
@@ -238,6 +240,7 @@ def _register_commands() -> None:
 
     data_app.add_typer(split_app, name="split")
     data_app.add_typer(convert_app, name="convert")
+    register_customer_data(data_app)
     app.add_typer(data_app, name="data")
     app.add_typer(models_app, name="models")
     app.command("init")(init)
@@ -245,6 +248,7 @@ def _register_commands() -> None:
     app.command("visualize")(visualize)
     app.add_typer(test_app, name="test")
     register_run(app)
+    register_export(app)
     try:  # the human side plugs in; the framework runs without it
         from handover.cli import register as register_handover
     except ModuleNotFoundError as error:

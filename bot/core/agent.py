@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.core.processor import MessageProcessor
 from bot.model.loading import LoadedModel, load_model
 from bot.shared.core.domain import Domain
 from bot.shared.errors import InvalidModel
+
+if TYPE_CHECKING:
+    from bot.brokers.outbox import OutboxPublisher
+    from bot.core.retention import RetentionJob
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +35,33 @@ def load_dialogue_model(model: str | Path = "models") -> tuple[LoadedModel, Doma
     return loaded, domain, policies
 
 
+def create_publisher(section: Any, tracker_store: Any) -> OutboxPublisher | None:
+    """The outbox publisher for endpoints.yml's `event_broker:`; None without one."""
+    if section is None:
+        return None
+    from bot.brokers import OutboxPublisher, create_event_broker
+    from bot.shared.errors import InvalidEndpoints
+    from bot.stores.sql_tracker_store import SQLTrackerStore
+
+    broker = create_event_broker(section)
+    if broker is None:
+        return None
+    if not isinstance(tracker_store, SQLTrackerStore):
+        raise InvalidEndpoints("an event_broker needs the SQL tracker store (its outbox keeps the events the "
+                               "broker has not confirmed)", location=getattr(section, "location", None),
+                               hint="use the default SQLite tracker store or 'tracker_store: type: sql'")
+    return OutboxPublisher(tracker_store, broker)
+
+
 class Agent:
     """Builds the processor from a model and endpoints; what `bot run` and `bot shell` drive."""
 
-    def __init__(self, processor: MessageProcessor, model: LoadedModel) -> None:
+    def __init__(self, processor: MessageProcessor, model: LoadedModel, publisher: OutboxPublisher | None = None,
+                 retention: RetentionJob | None = None) -> None:
         self.processor = processor
         self.model = model
+        self.publisher = publisher  # the event broker's outbox, when endpoints.yml has an event_broker
+        self.retention = retention  # tracker_store: retention_days
 
     @classmethod
     def load(
@@ -64,7 +89,13 @@ class Agent:
                                                      project_dir=project_dir)
         processor = MessageProcessor(domain, loaded.nlu, policies, tracker_store, lock_store, action_executor,
                                      **processor_options)
-        return cls(processor, loaded)
+        from bot.core.retention import RetentionJob
+
+        publisher = create_publisher(getattr(endpoints, "event_broker", None), tracker_store)
+        if publisher is not None:
+            processor.listeners.append(publisher)
+        return cls(processor, loaded, publisher, RetentionJob.from_endpoint(
+            getattr(endpoints, "tracker_store", None), tracker_store, lock_store))
 
     @property
     def domain(self) -> Domain:
@@ -94,7 +125,19 @@ class Agent:
 
         return await self.processor.handle_message(UserMessage(text, sender_id, **kwargs))
 
+    async def start_background(self) -> None:
+        """Starts what a server runs beside the messages (`bot run`): the event broker's publisher and
+        the retention job."""
+        if self.publisher is not None:
+            await self.publisher.start()
+        if self.retention is not None:
+            self.retention.start()
+
     async def close(self) -> None:
+        if self.retention is not None:
+            await self.retention.stop()
+        if self.publisher is not None:
+            await self.publisher.stop()
         for resource in (self.processor.tracker_store, self.processor.lock_store, self.processor.action_executor):
             close = getattr(resource, "close", None)
             if close is not None:

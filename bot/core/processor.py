@@ -229,6 +229,10 @@ class MessageProcessor:
             await self.tracker_store.replace_events(sender_id, [e.as_dict() for e in replacement.events])
             return await self.fetch_tracker(sender_id)
 
+    def forget(self, sender_id: str) -> None:
+        """Drops the conversation's tracker from memory (after its data was erased from the stores)."""
+        self._trackers.pop(sender_id, None)
+
     # -- steps -----------------------------------------------------------------------------------
     async def _owner(self, tracker: DialogueStateTracker) -> Owner:
         """Who answers the message just logged; the plugin may add events first (a withdrawn wait)."""

@@ -85,6 +85,7 @@ def create_app(
     """
     from bot.server.api import api_blueprint
     from bot.server.channels import install_channels
+    from bot.server.customer_data_api import customer_data_blueprint
     from bot.server.info import info_blueprint
     from bot.server.model_api import model_blueprint
     from bot.server.rest_channel import rest_blueprint
@@ -112,6 +113,7 @@ def create_app(
         app.blueprint(model_blueprint())
         app.blueprint(testing_blueprint())
         app.blueprint(training_blueprint())
+        app.blueprint(customer_data_blueprint())
     for extension in app.ctx.extensions:
         for blueprint in extension.blueprints():
             app.blueprint(blueprint)
@@ -154,6 +156,9 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
             state.outages.failed(dependency, error, "start-up")
         raise
     await _check_lock_store(state, processor.lock_store)
+    start_background = getattr(state.agent, "start_background", None)
+    if start_background is not None:  # event broker, retention: an unreachable broker is logged, events wait
+        await start_background()
     for extension in app.ctx.extensions:
         await extension.start(app, state.agent)
     try:

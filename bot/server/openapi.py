@@ -80,7 +80,17 @@ OPEN_PATHS = {
         tag="Channels", body=_body(_ref("RestMessage")), errors=(400, 503))},
 }
 
+_CUSTOMER_ID = {"name": "customer_id", "in": "path", "required": True, "schema": {"type": "string"},
+                "description": "The customer's conversation (sender) id."}
 _API_PATHS = {
+    "/customers/{customer_id}/data": {
+        "get": _op("Everything stored about a customer (GDPR export; admins only)",
+                   _json({"type": "object"}), tag="Customer data", params=[_CUSTOMER_ID],
+                   errors=(401, 403, 404, 503)),
+        "delete": _op("Erase everything stored about a customer (GDPR; admins only)",
+                      _json({"type": "object", "properties": {"erased": {"type": "object"}}}),
+                      tag="Customer data", params=[_CUSTOMER_ID], errors=(401, 403, 503)),
+    },
     "/status": {"get": _op("The loaded model", _json(_ref("Status")), tag="Server", errors=(401, 503))},
     "/domain": {"get": _op("The loaded domain", _json({"type": "object"}), tag="Domain", errors=(401, 503))},
     "/model/parse": {"post": _op("Parse a message with the NLU model", _json(_ref("ParseResult")),

@@ -94,6 +94,12 @@ if tonumber(redis.call('GET', KEYS[2]) or '0') == mine then
 end
 """ + _TOUCH + "return valid"
 
+# -> 1 if the conversation's keys were deleted (nobody holds or waits for its lock), else 0
+_FORGET = """
+if redis.call('ZCARD', KEYS[3]) > 0 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3])
+return 1"""
+
 
 class RedisLockStore:
     """Ticket locks in Redis (see the module docstring); safe across processes and machines."""
@@ -111,6 +117,7 @@ class RedisLockStore:
         self._enter = client.register_script(_ENTER)
         self._acquire = client.register_script(_ACQUIRE)
         self._release = client.register_script(_RELEASE)
+        self._forget = client.register_script(_FORGET)
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisLockStore:
@@ -196,6 +203,11 @@ class RedisLockStore:
                     "Lock of conversation '%s' (ticket %s) outlived its %.1f s lifetime; others may have run meanwhile.",
                     conversation_id, ticket, lock_lifetime,
                 )
+
+    async def forget(self, conversation_id: str) -> bool:
+        """Deletes the conversation's lock keys (they carry its id) unless someone holds or awaits its lock;
+        those expire on their own shortly after. Returns whether they were deleted."""
+        return bool(await self._call(self._forget, self._keys(conversation_id), []))
 
     async def _call(self, script: Any, keys: list[str], args: list[Any]) -> Any:
         """The script's result: an int, or for `_enter` a pair of ints."""

@@ -50,6 +50,8 @@ conversations = sa.Table(
     sa.Column("last_event_at", sa.Float, nullable=False),
     sa.Column("session_start_seq", sa.Integer, nullable=True),
     sa.Column("last_seq", sa.Integer, nullable=False),
+    # events above it are waiting for the event broker (the outbox, see bot/brokers/outbox.py)
+    sa.Column("published_seq", sa.Integer, nullable=False, server_default="0"),
 )
 events = sa.Table(
     "events",

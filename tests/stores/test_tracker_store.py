@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from bot.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
 from bot.shared.errors import BotError
 from bot.stores import InMemoryTrackerStore, TrackerStore
+from bot.stores.migrations import HEAD_REVISION
 from bot.stores.sql_tracker_store import SQLTrackerStore
 
 WORKER = Path(__file__).with_name("_worker.py")
@@ -251,7 +252,7 @@ async def test_migrations_run_once_and_record_their_version(tmp_path) -> None:
         await store.append_events("x", [SlotSet("a", 1).as_dict()])
         versions = await _query(store, "SELECT version_num FROM bot_tracker_store_version")
         await store.close()
-        assert versions == [("0001",)]
+        assert versions == [(HEAD_REVISION,)]
     store = SQLTrackerStore(url)
     assert len(await store.get_events("x")) == 2
     await store.close()
