@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
@@ -38,6 +38,7 @@ class RunSettings:
     enable_api: bool = False
     cors: tuple[str, ...] = ()
     log_format: str = "text"
+    log_level: int = logging.INFO
     workers: int = 1
     graceful_shutdown_timeout: float = 15.0
     credentials: str | None = None  # None: credentials.yml when it exists
@@ -49,11 +50,13 @@ class RunSettings:
 
 def _load_agent(settings: RunSettings) -> Any:
     from bot.core.agent import Agent
+    from bot.server.logging import worker_number
     from bot.shared.endpoints import load_endpoints
 
     endpoints = load_endpoints(settings.endpoints)
     agent = Agent.load(settings.model, endpoints=endpoints, project_dir=Path(settings.project_dir))
-    logger.info("model: %s", agent.model.path)
+    # With workers the main process's start-up summary names the model; each worker says it at debug level.
+    logger.log(logging.INFO if worker_number() is None else logging.DEBUG, "model: %s", agent.model.path)
     return agent
 
 
@@ -68,7 +71,11 @@ def build_app(settings: RunSettings, agent: Any = None) -> Any:
     """The server app for `settings` (module level, so Sanic's worker processes can call it)."""
     from bot.channels.credentials import load_credentials
     from bot.server import create_app
+    from bot.server.logging import configure_logging, worker_number
 
+    worker = worker_number()
+    if worker is not None:  # a fresh worker process of --workers N: log as the main process does
+        configure_logging(settings.log_format, settings.log_level, worker=worker)
     loader = None if agent is not None else partial(_load_agent_async, settings)
     credentials = load_credentials(settings.credentials or "credentials.yml",
                                    required=settings.credentials is not None)
@@ -103,7 +110,8 @@ def serve(settings: RunSettings) -> None:
     from bot.server.logging import configure_logging
 
     # A server logs at INFO (startup, one line per message with JSON logs) unless --debug asked for more.
-    configure_logging(settings.log_format, min(logging.getLogger().getEffectiveLevel(), logging.INFO))
+    settings = replace(settings, log_level=min(logging.getLogger().getEffectiveLevel(), logging.INFO))
+    configure_logging(settings.log_format, settings.log_level)
     _warn_about_exposure(settings)
     run_options = {"host": settings.host, "port": settings.port, "motd": False, "access_log": False}
     if settings.workers <= 1:
@@ -119,7 +127,18 @@ def serve(settings: RunSettings) -> None:
     loader = AppLoader(factory=partial(build_app, settings))
     app = loader.load()
     app.prepare(workers=settings.workers, **run_options)
+    logger.info("bot server listening on http://%s:%d with %d workers, model %s", settings.host, settings.port,
+                settings.workers, _model_path(settings))
     Sanic.serve(primary=app, app_loader=loader)
+
+
+def _model_path(settings: RunSettings) -> str:
+    from bot.model.archive import find_latest_model
+
+    try:
+        return str(find_latest_model(settings.model, full=True))
+    except BotError:
+        return settings.model  # each worker reports the problem when it loads the model
 
 
 def _warn_about_exposure(settings: RunSettings) -> None:

@@ -5,6 +5,10 @@ sender id (conversation ids can be phone numbers), the channel, the latency in m
 and its confidence, and the actions the bot ran. The intent and actions are read from the
 events the processor stores, heard through its listener hook, so the processor stays unaware
 of logging.
+
+With `bot run --workers N` every worker process logs the same lines, marked with its number
+(`[worker 2]` in text, `"worker": 2` in JSON), and each record leaves in one write(2) to stderr,
+so lines of different workers never mix into each other.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ import contextvars
 import hashlib
 import json
 import logging
+import os
+import re
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -23,14 +29,26 @@ from typing import Any
 from bot.shared.core.events import ActionExecuted, Event, UserUttered
 
 __all__ = ["JsonFormatter", "MessageLog", "MessageLogListener", "configure_logging", "hash_sender",
-           "message_log"]
+           "message_log", "worker_number"]
 
 MESSAGE_LOGGER = "bot.server.messages"
 _STANDARD_ATTRIBUTES = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
 
+def worker_number() -> int | None:
+    """1, 2, ... in a worker process of `bot run --workers N`; None in a single-process server."""
+    # Sanic names its server processes "Sanic-Server-<n>-<m>" and passes the name to each one.
+    match = re.search(r"Server-(\d+)", os.environ.get("SANIC_WORKER_NAME", ""))
+    return int(match.group(1)) + 1 if match else None
+
+
 class JsonFormatter(logging.Formatter):
-    """One JSON object per record: time, level, logger, message, plus the record's `extra` keys."""
+    """One JSON object per record: time, level, logger, message, plus the record's `extra` keys
+    (and, in a worker process, the worker's number and pid)."""
+
+    def __init__(self, worker: int | None = None) -> None:
+        super().__init__()
+        self.worker = worker
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
@@ -39,6 +57,8 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
+        if self.worker is not None:
+            data["worker"], data["pid"] = self.worker, record.process
         for key, value in vars(record).items():
             if key not in _STANDARD_ATTRIBUTES and not key.startswith("_"):
                 data[key] = value
@@ -47,13 +67,37 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
-def configure_logging(log_format: str = "text", level: int = logging.INFO) -> None:
-    """Routes the root logger (and Sanic's) to stderr in the chosen format."""
-    handler = logging.StreamHandler(sys.stderr)
+class _WholeLineHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each record with one write(2), so records of several processes sharing stderr never
+    interleave mid-line (a buffered stream may split a long record into several writes)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            data = (self.format(record) + "\n").encode("utf-8", "backslashreplace")
+            self.flush()
+            descriptor = self.stream.fileno()
+        except (AttributeError, OSError, ValueError):  # a stream without a descriptor (tests capture it)
+            super().emit(record)
+            return
+        except Exception:
+            self.handleError(record)
+            return
+        try:
+            while data:
+                data = data[os.write(descriptor, data):]
+        except OSError:
+            self.handleError(record)
+
+
+def configure_logging(log_format: str = "text", level: int = logging.INFO, *, worker: int | None = None) -> None:
+    """Routes the root logger (and Sanic's) to stderr in the chosen format; `worker` marks every line
+    of a `bot run --workers N` worker process."""
+    handler = _WholeLineHandler(sys.stderr)
     if log_format == "json":
-        handler.setFormatter(JsonFormatter())
+        handler.setFormatter(JsonFormatter(worker))
     else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        label = f"[worker {worker}] " if worker is not None else ""
+        handler.setFormatter(logging.Formatter(f"%(asctime)s %(levelname)s {label}%(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

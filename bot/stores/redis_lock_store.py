@@ -174,7 +174,7 @@ class RedisLockStore:
         key_ttl_ms = int((max(lock_lifetime, wait_timeout) + 60) * 1000)
         asked_at = time.monotonic()
         give_up_at = asked_at + wait_timeout
-        ticket, state = await self._call(self._enter, keys, [waiter_ms, lifetime_ms, key_ttl_ms])
+        ticket, state = await self._enter_line(keys, [waiter_ms, lifetime_ms, key_ttl_ms])
         try:
             pause = _POLL_FIRST
             while state != 1:
@@ -183,7 +183,7 @@ class RedisLockStore:
                 if state == -1:
                     # Our place expired (this process stalled longer than the heartbeat): queue again.
                     logger.warning("Lost lock ticket %s of conversation '%s'; queueing again.", ticket, conversation_id)
-                    ticket, state = await self._call(self._enter, keys, [waiter_ms, lifetime_ms, key_ttl_ms])
+                    ticket, state = await self._enter_line(keys, [waiter_ms, lifetime_ms, key_ttl_ms])
                     continue
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, _POLL_MAX)
@@ -203,6 +203,19 @@ class RedisLockStore:
                     "Lock of conversation '%s' (ticket %s) outlived its %.1f s lifetime; others may have run meanwhile.",
                     conversation_id, ticket, lock_lifetime,
                 )
+
+    async def _enter_line(self, keys: list[str], args: list[Any]) -> list[int]:
+        """Takes a ticket. Cancelled while the script runs (a client gone), it still leaves the line:
+        Redis may have queued the ticket already, and it would hold up the next caller until its
+        waiter entry expired (WAITER_HEARTBEAT)."""
+        entering = asyncio.ensure_future(self._call(self._enter, keys, args))
+        try:
+            return await asyncio.shield(entering)
+        except asyncio.CancelledError:
+            with contextlib.suppress(RedisError, OSError, DependencyUnavailable):
+                ticket, _ = await entering
+                await self._call(self._release, keys, [ticket, args[-1]])
+            raise
 
     async def forget(self, conversation_id: str) -> bool:
         """Deletes the conversation's lock keys (they carry its id) unless someone holds or awaits its lock;

@@ -84,16 +84,58 @@ async def test_wait_timeout_raises_and_does_not_block_the_line(lock_store: LockS
         pass
 
 
+async def _in_line(store: LockStore, conversation: str) -> int:
+    """How many hold or wait for the conversation's lock, read from the store itself."""
+    if isinstance(store, RedisLockStore):
+        return int(await store.redis.zcard(store._keys(conversation)[2]))
+    queue = store._queues.get(conversation)
+    return 0 if queue is None else len(queue.waiting) + (queue.holder is not None)
+
+
 async def test_cancelled_waiter_leaves_the_line(lock_store: LockStore) -> None:
     async with lock_store.lock("conv"):
         # A long wait: on a starved machine the waiter must still be waiting, not timed out, when cancelled.
         waiter = asyncio.create_task(_hold(lock_store, "conv", 0, wait_timeout=300))
-        await asyncio.sleep(0.05)
+        for _ in range(3000):  # until it really queued behind us (a busy machine may take seconds)
+            if await _in_line(lock_store, "conv") == 2:
+                break
+            await asyncio.sleep(0.01)
+        assert await _in_line(lock_store, "conv") == 2 and not waiter.done()
         waiter.cancel()
         with pytest.raises(asyncio.CancelledError):
             await waiter
+        assert await _in_line(lock_store, "conv") == 1  # only us: the cancelled waiter left
     async with lock_store.lock("conv", wait_timeout=1):
         pass
+
+
+@pytest.mark.redis
+async def test_a_waiter_cancelled_while_taking_its_ticket_leaves_the_line(redis_url, prefix) -> None:
+    """The flaky case under load: the cancel lands while Redis queues the ticket, before its answer."""
+    store = RedisLockStore.from_url(redis_url, key_prefix=prefix)
+    queued = asyncio.Event()
+    real_enter = store._enter
+
+    async def slow_answer(**kwargs):
+        answer = await real_enter(**kwargs)  # the ticket is in line now
+        queued.set()
+        await asyncio.sleep(2)  # the answer is "still on its way" when the cancel arrives
+        return answer
+
+    try:
+        async with store.lock("conv"):
+            store._enter = slow_answer
+            waiter = asyncio.create_task(_hold(store, "conv", 0, wait_timeout=300))
+            await asyncio.wait_for(queued.wait(), 60)
+            waiter.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiter
+            store._enter = real_enter
+            assert await _in_line(store, "conv") == 1
+        async with store.lock("conv", wait_timeout=1):
+            pass
+    finally:
+        await store.close()
 
 
 async def test_a_lock_held_past_its_lifetime_is_given_to_the_next(lock_store: LockStore) -> None:
