@@ -113,7 +113,7 @@ def serve(settings: RunSettings) -> None:
     settings = replace(settings, log_level=min(logging.getLogger().getEffectiveLevel(), logging.INFO))
     configure_logging(settings.log_format, settings.log_level)
     _warn_about_exposure(settings)
-    run_options = {"host": settings.host, "port": settings.port, "motd": False, "access_log": False}
+    run_options: dict[str, Any] = {"host": settings.host, "port": settings.port, "motd": False, "access_log": False}
     if settings.workers <= 1:
         # Loaded before the server starts, so a missing model or a bad endpoints.yml is a clean error.
         app = build_app(settings, _load_agent(settings))

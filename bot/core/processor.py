@@ -11,7 +11,7 @@ import functools
 import logging
 import time
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.actions.action import Action, ActionContext
 from bot.core.messages import UserMessage, bot_message_for_channel, parse_intent_message
@@ -32,6 +32,10 @@ from bot.shared.core.events import (
 )
 from bot.shared.errors import BotError, ConcurrentAppend
 from bot.shared.limits import MessageLimits
+
+if TYPE_CHECKING:
+    from bot.stores.lock_store import LockStore
+    from bot.stores.tracker_store import TrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +65,8 @@ class MessageProcessor:
         domain: Domain,
         nlu: Any,
         policies: Any,
-        tracker_store: Any,
-        lock_store: Any,
+        tracker_store: TrackerStore,
+        lock_store: LockStore,
         action_executor: Any = None,
         *,
         ownership: ConversationOwnership | None = None,

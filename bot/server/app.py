@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from sanic import Request, Sanic
 from sanic.exceptions import SanicException
-from sanic.response import HTTPResponse, empty
+from sanic.response import BaseHTTPResponse, HTTPResponse, empty
 
 from bot.server.auth import JwtSettings
 from bot.server.errors import JsonErrorHandler
@@ -144,7 +144,8 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
     state = server_state(app)
     if state.agent is None and state.agent_loader is not None:
         state.agent = await state.agent_loader()
-    processor = state.agent.processor
+    agent = state.require_agent()
+    processor = agent.processor
     processor.message_limits = state.settings.message_limits
     if state.settings.log_messages and not any(isinstance(x, MessageLogListener) for x in processor.listeners):
         processor.listeners.append(MessageLogListener())
@@ -162,7 +163,7 @@ async def _start(app: Sanic, _loop: Any = None) -> None:
     for extension in app.ctx.extensions:
         await extension.start(app, state.agent)
     try:
-        await state.agent.warm_up()
+        await agent.warm_up()
     except Exception:  # only speed is at stake: a real message will show the problem in its context
         logger.warning("warming up the model failed; the first message will be slower", exc_info=True)
     # The model's and the libraries' objects live as long as the server: keeping them out of the
@@ -185,7 +186,7 @@ async def _check_lock_store(state: ServerState, lock_store: Any) -> None:
         state.outages.failed(dependency, error, "start-up")
 
 
-async def _note_success(request: Request, response: HTTPResponse) -> None:
+async def _note_success(request: Request, response: BaseHTTPResponse) -> None:
     """A message or API call that worked shows the stores answer again (ends a logged outage)."""
     route = getattr(request, "route", None)
     if response.status < 400 and route is not None and (".api." in route.name or ".rest_webhook." in route.name):
@@ -222,7 +223,7 @@ def _install_cors(app: Sanic, origins: list[str]) -> None:
             return "*"
         return origin if origin in origins else None
 
-    async def add_headers(request: Request, response: HTTPResponse) -> None:
+    async def add_headers(request: Request, response: BaseHTTPResponse) -> None:
         origin = allowed_origin(request)
         if origin is not None:
             response.headers["Access-Control-Allow-Origin"] = origin

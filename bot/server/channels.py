@@ -63,11 +63,11 @@ def _fan_out_across_processes(app: Sanic, channel: Any) -> None:
     async def start(app: Sanic, _loop: Any = None) -> None:
         from bot.channels.fanout import RedisFanout
 
-        lock_store = server_state(app).agent.processor.lock_store
+        lock_store = server_state(app).require_agent().processor.lock_store
         redis = getattr(lock_store, "redis", None)
         if redis is None:  # in-process locks: one process, nothing to fan out
             return
-        channel.fanout = RedisFanout(redis, f"{lock_store.key_prefix}webchat-news", channel.news)
+        channel.fanout = RedisFanout(redis, f"{getattr(lock_store, 'key_prefix', '')}webchat-news", channel.news)
         await channel.fanout.start()
 
     async def stop(app: Sanic, _loop: Any = None) -> None:

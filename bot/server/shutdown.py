@@ -17,7 +17,7 @@ from http import HTTPStatus
 from typing import Any
 
 from sanic import Request, Sanic
-from sanic.response import HTTPResponse, json
+from sanic.response import BaseHTTPResponse, HTTPResponse, json
 
 from bot.server.errors import error_body
 from bot.server.state import server_state
@@ -51,7 +51,7 @@ async def _arrive(request: Request) -> HTTPResponse | None:
     return None
 
 
-async def _leave(request: Request, response: HTTPResponse) -> None:
+async def _leave(request: Request, response: BaseHTTPResponse) -> None:
     state = server_state(request.app)
     if getattr(request.ctx, "counted", False):
         request.ctx.counted = False

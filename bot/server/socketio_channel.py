@@ -157,11 +157,11 @@ def install_socketio(app: Sanic, settings: SocketIOSettings) -> SocketIOOutput:
 
     async def share_rooms(app: Sanic, _loop: Any = None) -> None:
         """With Redis locks (several processes), rooms and emits span processes through that Redis."""
-        lock_store = server_state(app).agent.processor.lock_store
+        lock_store = server_state(app).require_agent().processor.lock_store
         redis = getattr(lock_store, "redis", None)
         if redis is None or sio.manager_initialized:
             return
-        manager = socketio.AsyncRedisManager(redis_url_of(redis), channel=f"{lock_store.key_prefix}socketio")
+        manager = socketio.AsyncRedisManager(redis_url_of(redis), channel=f"{getattr(lock_store, 'key_prefix', '')}socketio")
         manager.set_server(sio)
         sio.manager = manager
 

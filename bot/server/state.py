@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sanic import Sanic
 
@@ -14,6 +14,9 @@ from bot.server.auth import JwtSettings
 from bot.server.errors import ApiError
 from bot.server.outages import OutageLog
 from bot.shared.limits import MessageLimits
+
+if TYPE_CHECKING:
+    from bot.core.agent import Agent
 
 __all__ = ["ServerSettings", "ServerState", "server_state"]
 
@@ -41,8 +44,8 @@ class ServerState:
     """The agent and how to build it when the server starts, and the channels that can push."""
 
     settings: ServerSettings
-    agent: Any = None
-    agent_loader: Callable[[], Awaitable[Any]] | None = None
+    agent: Agent | None = None
+    agent_loader: Callable[[], Awaitable[Agent]] | None = None
     started_at: float | None = None
     draining: bool = False  # SIGTERM received: finish what runs, refuse what comes
     in_flight: int = 0  # requests being handled (graceful shutdown waits for them)
@@ -51,7 +54,7 @@ class ServerState:
     outputs: OutputChannels = field(default_factory=OutputChannels)
     outages: OutageLog = field(default_factory=OutageLog)  # stores that stopped answering (logged once)
 
-    def require_agent(self) -> Any:
+    def require_agent(self) -> Agent:
         """The loaded agent, or a 503 while there is none (still starting or failed to load)."""
         if self.agent is None:
             raise ApiError(HTTPStatus.SERVICE_UNAVAILABLE, "NoAgent", "No model is loaded yet.",

@@ -174,7 +174,7 @@ class SQLTrackerStore:
                     sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": self.url.database}
                 )
                 if not found:
-                    quoted = conn.dialect.identifier_preparer.quote(self.url.database)
+                    quoted = conn.dialect.identifier_preparer.quote(str(self.url.database))
                     await conn.execute(sa.text(f"CREATE DATABASE {quoted}"))
                     logger.info("Created the tracker store database %s.", self.url.database)
                 await conn.execute(sa.select(sa.func.pg_advisory_unlock(_MIGRATION_LOCK_ID)))
@@ -187,7 +187,7 @@ class SQLTrackerStore:
         admin = create_async_engine(self.url, isolation_level="AUTOCOMMIT")
         try:
             async with admin.connect() as conn:
-                quoted = conn.dialect.identifier_preparer.quote(self.schema)
+                quoted = conn.dialect.identifier_preparer.quote(str(self.schema))
                 # CREATE SCHEMA IF NOT EXISTS races when several processes start at once (PostgreSQL
                 # raises a unique violation); the advisory lock lets one create it, the rest see it.
                 await conn.execute(sa.select(sa.func.pg_advisory_lock(_MIGRATION_LOCK_ID)))
@@ -316,6 +316,7 @@ def _upsert_statement(dialect: str, starts_session: bool) -> Any:
     per-message appends run the same upsert, with the insert of the events, as one statement in
     `postgres_events`; this one serves SQLite and appends inside `run_in_transaction`.)
     """
+    insert: Any  # PostgreSQL's or SQLite's Insert: both have on_conflict_do_update
     if dialect == "postgresql":
         from sqlalchemy.dialects import postgresql
 

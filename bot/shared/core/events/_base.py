@@ -8,7 +8,7 @@ import json
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypeVar, dataclass_transform
 
 from bot.shared.errors import BotError
 
@@ -76,7 +76,7 @@ class Event:
                     location=where,
                     hint=f"Add \"{key}\" to the event object.",
                 )
-        return cls(**kwargs, timestamp=data.get("timestamp"), metadata=data.get("metadata"))
+        return cls(**kwargs, **envelope(data))
 
     @staticmethod
     def from_dict(data: EventDict, *, location: str | None = None) -> Event:
@@ -129,6 +129,7 @@ def _own_fields(cls: type[Event]) -> list[dataclasses.Field]:
     return [f for f in dataclasses.fields(cls) if f.name not in ("timestamp", "metadata")]
 
 
+@dataclass_transform(eq_default=False, field_specifiers=(field,))
 def register_event(cls: type[E]) -> type[E]:
     """Class decorator: makes `cls` a dataclass and registers it under its `type_name`."""
     cls = dataclass(eq=False)(cls)
@@ -136,6 +137,11 @@ def register_event(cls: type[E]) -> type[E]:
         raise RuntimeError(f"Two event classes claim the name '{cls.type_name}'.")
     _REGISTRY[cls.type_name] = cls
     return cls
+
+
+def envelope(data: EventDict) -> dict[str, Any]:
+    """The `timestamp` and `metadata` of a serialised event, as keyword arguments (absent or null: defaults)."""
+    return {key: data[key] for key in ("timestamp", "metadata") if data.get(key) is not None}
 
 
 def register_alias(name: str, cls: type[Event]) -> None:

@@ -7,7 +7,14 @@ from dataclasses import field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.shared.core.events._base import Event, EventDict, InvalidEvent, register_alias, register_event
+from bot.shared.core.events._base import (
+    Event,
+    EventDict,
+    InvalidEvent,
+    envelope,
+    register_alias,
+    register_event,
+)
 
 
 @register_event
@@ -310,8 +317,7 @@ class ReminderScheduled(Event):
             data.get("entities"),
             data.get("name"),
             bool(data.get("kill_on_user_msg", True)),
-            timestamp=data.get("timestamp"),
-            metadata=data.get("metadata"),
+            **envelope(data),
         )
 
     def _eq_key(self) -> Any:
@@ -335,7 +341,7 @@ class _LegacyFormValidation:
     @staticmethod
     def _from_payload(data: EventDict, where: str | None) -> LoopInterrupted:
         return LoopInterrupted(
-            not data.get("validate", True), timestamp=data.get("timestamp"), metadata=data.get("metadata")
+            not data.get("validate", True), **envelope(data)
         )
 
 
