@@ -11,6 +11,7 @@ import functools
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.actions.action import Action, ActionContext
@@ -30,7 +31,7 @@ from bot.shared.core.events import (
     SlotSet,
     UserUttered,
 )
-from bot.shared.errors import BotError, ConcurrentAppend
+from bot.shared.errors import BotError, ConcurrentAppend, UnknownConversation
 from bot.shared.limits import MessageLimits
 
 if TYPE_CHECKING:
@@ -55,6 +56,15 @@ class EventListener(Protocol):
     """Hears every batch of new events after it is stored (handover console, event broker)."""
 
     async def on_events(self, sender_id: str, events: Sequence[Event], tracker: DialogueStateTracker) -> None: ...
+
+
+@dataclass(frozen=True)
+class Turn:
+    """What a turn the HTTP API asked for did: the bot's replies and the tracker right after it
+    (read under the conversation's lock, so no later message is mixed in)."""
+
+    messages: list[dict[str, Any]]
+    tracker: DialogueStateTracker
 
 
 class MessageProcessor:
@@ -92,6 +102,9 @@ class MessageProcessor:
     # -- public entry points ---------------------------------------------------------------------
     async def handle_message(self, message: UserMessage) -> list[dict[str, Any]]:
         """Processes one user message; returns the bot's replies in the REST channel's shape."""
+        return (await self._handle_message(message)).messages
+
+    async def _handle_message(self, message: UserMessage, keep_tracker: bool = False) -> Turn:
         async with self.lock_store.lock(message.sender_id):
             tracker, seq = await self._tracker_for_update(message.sender_id)
             stored = len(tracker.events)
@@ -101,7 +114,7 @@ class MessageProcessor:
             owner = await self._owner(tracker)
             if owner.human:
                 await self._save(tracker, stored, seq, owner)  # a person answers; the bot only keeps the record
-                return []
+                return Turn([], tracker.copy() if keep_tracker else tracker)
             received = len(tracker.events)
             try:
                 await self._extract_slots(tracker, message.input_channel)
@@ -116,29 +129,35 @@ class MessageProcessor:
                 raise
             new_events = tracker.events[stored:]
             written = await self._save(tracker, stored, seq, owner)
+            after = tracker.copy() if keep_tracker else tracker
         # A person took the conversation over while the bot's turn ran: its replies stay in the
         # record but are not delivered (checked when the turn is written, after every action ran).
-        return self._replies(new_events, message.sender_id) if written.deliver else []
+        return Turn(self._replies(new_events, message.sender_id) if written.deliver else [], after)
 
     async def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, Any] | None = None,
-                             input_channel: str | None = None) -> list[dict[str, Any]]:
+                             input_channel: str | None = None) -> Turn:
         """Acts as if the user sent `intent` with `entities` (Rasa's trigger_intent)."""
         entity_list = [{"entity": k, "value": v} for k, v in (entities or {}).items()]
         intent_data = {"name": intent, "confidence": 1.0}
         parse = {"text": f"/{intent}", "intent": intent_data, "intent_ranking": [intent_data],
                  "entities": entity_list}
-        return await self.handle_message(UserMessage(f"/{intent}", sender_id, input_channel, parse_data=parse))
+        return await self._handle_message(UserMessage(f"/{intent}", sender_id, input_channel, parse_data=parse),
+                                          keep_tracker=True)
 
     async def execute_action(self, sender_id: str, action_name: str, input_channel: str | None = None,
                              policy: str | None = None, confidence: float | None = None,
-                             predict_after: bool = True) -> list[dict[str, Any]]:
+                             predict_after: bool = True, *, existing_only: bool = False) -> Turn:
         """Runs one named action, then lets the policies continue until they listen (unless not
-        `predict_after`: interactive learning confirms every step itself)."""
+        `predict_after`: interactive learning confirms every step itself). With `existing_only`, an
+        unknown conversation raises UnknownConversation (checked under the lock, as the action runs)."""
         if action_name not in self.domain.action_names_or_texts:
             raise BotError(f"action '{action_name}' is not in the domain",
                            hint="list it under 'actions:' in domain.yml and retrain")
         async with self.lock_store.lock(sender_id):
             tracker, seq = await self._tracker_for_update(sender_id)
+            if existing_only and not tracker.events:
+                self._trackers.pop(sender_id, None)
+                raise UnknownConversation(sender_id)
             stored = len(tracker.events)
             await self._start_session_if_due(tracker, None)
             prediction = PolicyPrediction([], policy or "api", 0)
@@ -147,7 +166,7 @@ class MessageProcessor:
                 await self._predict_and_run(tracker, input_channel)
             new_events = tracker.events[stored:]
             await self._save(tracker, stored, seq)
-        return self._replies(new_events, sender_id)
+            return Turn(self._replies(new_events, sender_id), tracker.copy())
 
     async def parse_message(self, text: str, metadata: dict[str, Any] | None = None) -> dict[str, Any]:
         """NLU parse in a worker thread (never on the event loop); '/intent{...}' bypasses NLU."""
@@ -160,9 +179,12 @@ class MessageProcessor:
         return await asyncio.get_running_loop().run_in_executor(
             None, functools.partial(self.nlu.parse, text, metadata, self.message_limits))
 
-    async def fetch_tracker(self, sender_id: str) -> DialogueStateTracker:
-        """The conversation from its latest session start (older sessions stay stored, unread)."""
+    async def fetch_tracker(self, sender_id: str, *, until: float | None = None) -> DialogueStateTracker:
+        """The conversation from its latest session start (older sessions stay stored, unread);
+        with `until`, only its events with a timestamp up to that one."""
         events = await self.tracker_store.get_events(sender_id, since_last_session_start=True)
+        if until is not None:
+            events = [event for event in events if (event.get("timestamp") or 0) <= until]
         return DialogueStateTracker.from_dicts(sender_id, events, self.domain)
 
     async def _tracker_for_update(self, sender_id: str) -> tuple[DialogueStateTracker, int]:
@@ -182,13 +204,20 @@ class MessageProcessor:
         events, last = await self.tracker_store.read_since(sender_id, None)
         return DialogueStateTracker.from_dicts(sender_id, events, self.domain), last
 
+    async def conversation_events(self, sender_id: str, *, all_sessions: bool = False) -> list[dict[str, Any]]:
+        """The conversation's stored event dicts: its latest session, or every session."""
+        return await self.tracker_store.get_events(sender_id, since_last_session_start=not all_sessions)
+
     async def fetch_full_tracker(self, sender_id: str) -> DialogueStateTracker:
         events = await self.tracker_store.get_events(sender_id, since_last_session_start=False)
         return DialogueStateTracker.from_dicts(sender_id, events, self.domain)
 
     async def predict_next(self, sender_id: str) -> dict[str, Any]:
-        """What the policies would do next, without doing it."""
-        return self.predict_for(await self.fetch_tracker(sender_id))
+        """What the policies would do next, without doing it; UnknownConversation without events."""
+        tracker = await self.fetch_tracker(sender_id)
+        if not tracker.events:
+            raise UnknownConversation(sender_id)
+        return self.predict_for(tracker)
 
     def predict_for(self, tracker: DialogueStateTracker) -> dict[str, Any]:
         """What the policies would do next in `tracker` (stored or built from events), with every score."""

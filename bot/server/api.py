@@ -26,7 +26,7 @@ from bot.server.requests import (
 )
 from bot.server.requests import conversation_id as decoded_id
 from bot.server.state import server_state
-from bot.shared.errors import BotError
+from bot.shared.errors import BotError, UnknownConversation
 
 __all__ = ["api_blueprint", "include_events_parameter"]
 
@@ -111,13 +111,8 @@ def api_blueprint() -> Blueprint:
         include = include_events_parameter(request)
         until = _float_parameter(request, "until")
         processor = server_state(request.app).require_agent().processor
-        events = await processor.tracker_store.get_events(conversation_id, since_last_session_start=True)
-        if until is not None:
-            events = [event for event in events if (event.get("timestamp") or 0) <= until]
-        from bot.core.tracker import DialogueStateTracker
-
-        state = DialogueStateTracker.from_dicts(conversation_id, events, processor.domain)
-        return json(state.current_state(include))
+        tracker = await processor.fetch_tracker(conversation_id, until=until)
+        return json(tracker.current_state(include))
 
     @blueprint.post("/conversations/<conversation_id:path>/tracker/events")
     async def append_events(request: Request, conversation_id: str) -> HTTPResponse:
@@ -183,9 +178,8 @@ def api_blueprint() -> Blueprint:
             raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"The intent '{intent}' is not in the domain.",
                            {"parameter": "name", "in": "body"})
         with message_log(conversation_id, _API_CHANNEL, enabled=state.settings.log_messages):
-            messages = await processor.trigger_intent(conversation_id, intent, dict(entities or {}), _API_CHANNEL)
-        tracker = await processor.fetch_tracker(conversation_id)
-        return json({"tracker": tracker.current_state(include), "messages": messages})
+            turn = await processor.trigger_intent(conversation_id, intent, dict(entities or {}), _API_CHANNEL)
+        return json({"tracker": turn.tracker.current_state(include), "messages": turn.messages})
 
     @blueprint.post("/conversations/<conversation_id:path>/execute")
     async def execute(request: Request, conversation_id: str) -> HTTPResponse:
@@ -199,19 +193,23 @@ def api_blueprint() -> Blueprint:
             raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"The action '{action}' is not in the domain.",
                            {"parameter": "name", "in": "body"},
                            hint="list it under 'actions:' in domain.yml and retrain")
-        await _require_conversation(processor, conversation_id)
-        messages = await processor.execute_action(conversation_id, action, _API_CHANNEL, policy,
-                                                  None if confidence is None else float(confidence))
-        tracker = await processor.fetch_tracker(conversation_id)
-        return json({"tracker": tracker.current_state(include), "messages": messages})
+        try:
+            turn = await processor.execute_action(conversation_id, action, _API_CHANNEL, policy,
+                                                  None if confidence is None else float(confidence),
+                                                  existing_only=True)
+        except UnknownConversation as error:
+            raise _not_found(error) from None
+        return json({"tracker": turn.tracker.current_state(include), "messages": turn.messages})
 
     @blueprint.post("/conversations/<conversation_id:path>/predict")
     async def predict(request: Request, conversation_id: str) -> HTTPResponse:
         """What the policies would do next (scores of every action), without doing it."""
         conversation_id = decoded_id(conversation_id)
         processor = server_state(request.app).require_agent().processor
-        await _require_conversation(processor, conversation_id)
-        result = await processor.predict_next(conversation_id)
+        try:
+            result = await processor.predict_next(conversation_id)
+        except UnknownConversation as error:
+            raise _not_found(error) from None
         result["scores"] = sorted(result["scores"], key=lambda s: (-s["score"], s["action"]))
         return json(result)
 
@@ -228,12 +226,10 @@ def _model_id(fingerprint: Mapping[str, Any]) -> str | None:
     return hashlib.sha256(joined.encode()).hexdigest()[:32]
 
 
-async def _require_conversation(processor: Any, conversation_id: str) -> None:
+def _not_found(error: UnknownConversation) -> ApiError:
     """404 for a conversation with no stored events (as Rasa's predict and execute)."""
-    if not await processor.tracker_store.get_events(conversation_id, since_last_session_start=True):
-        raise ApiError(HTTPStatus.NOT_FOUND, "NotFound", f"There is no conversation '{conversation_id}'.",
-                       {"parameter": "conversation_id", "in": "path"},
-                       hint="send a message to the conversation first")
+    return ApiError(HTTPStatus.NOT_FOUND, "NotFound", error.message, {"parameter": "conversation_id", "in": "path"},
+                    hint=error.hint)
 
 
 def _complete_parse_data(parse_data: Mapping[str, Any], text: str | None) -> dict[str, Any]:

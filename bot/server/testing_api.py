@@ -123,7 +123,7 @@ def testing_blueprint() -> Blueprint:
 
         all_sessions = (request.args.get("all_sessions") or "").lower() in ("true", "1", "yes")
         processor = server_state(request.app).require_agent().processor
-        events = await processor.tracker_store.get_events(conversation_id, since_last_session_start=not all_sessions)
+        events = await processor.conversation_events(conversation_id, all_sessions=all_sessions)
         return text(stories_yaml(conversation_id, events), content_type="application/x-yaml")
 
     return blueprint

@@ -82,6 +82,14 @@ class ChannelAuthError(BotError):
     """A channel request failed signature or token verification."""
 
 
+class UnknownConversation(BotError):
+    """A request needs a conversation that has no stored events (the HTTP API answers 404)."""
+
+    def __init__(self, sender_id: str) -> None:
+        super().__init__(f"There is no conversation '{sender_id}'.", hint="send a message to the conversation first")
+        self.sender_id = sender_id
+
+
 class ConcurrentAppend(BotError):
     """An append said which seq it expected the conversation to be at, and another writer got there first."""
 

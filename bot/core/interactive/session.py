@@ -84,8 +84,9 @@ class InteractiveSession:
                 ranked = [s["action"] for s in prediction["scores"]]
                 action = self._choose("action", ranked, set(self.processor.domain.action_names_or_texts))
                 policy, confidence = "interactive", 1.0
-            for reply in await self.processor.execute_action(self.sender_id, action, "cmdline", policy, confidence,
-                                                             predict_after=False):
+            turn = await self.processor.execute_action(self.sender_id, action, "cmdline", policy, confidence,
+                                                       predict_after=False)
+            for reply in turn.messages:
                 self.prompter.say(f"\u2022 {reply.get('text') or reply}")
             if action == ACTION_LISTEN:
                 return
