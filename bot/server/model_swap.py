@@ -43,6 +43,8 @@ async def replace_model(app: Sanic, archive: Path) -> Any:
                        listeners=processor.listeners, plugin=getattr(processor, "plugin", None),
                        max_number_of_predictions=processor.max_number_of_predictions)
         new = await asyncio.get_running_loop().run_in_executor(None, load)
+        # The background jobs (event publisher, retention) run on, owned by the served agent.
+        new.publisher, new.retention = old.publisher, old.retention
         try:
             await new.warm_up()
         except Exception:  # only the first message's speed is at stake
