@@ -83,12 +83,16 @@ class OutboxPublisher:
         pending = await self.store.run_in_transaction(pending_conversations, self.conversations_per_round, write=False)
         if not pending:
             return 0
-        batches = [batch for batch in await self.store.run_in_transaction(
-            _read_batches, pending, self.events_per_conversation, write=False) if batch]
+        batches = await self.store.run_in_transaction(_read_batches, pending, self.events_per_conversation,
+                                                      write=False)
         # Conversations go out side by side; the events of one conversation one after the other.
-        results = await asyncio.gather(*(self._publish(batch) for batch in batches))
-        progress = [(batch[count - 1].sender_id, batch[count - 1].seq)
-                    for batch, (count, _) in zip(batches, results, strict=True) if count]
+        results = await asyncio.gather(*(self._publish(batch) for _, _, batch in batches))
+        progress = []
+        for (sender_id, up_to, batch), (count, error) in zip(batches, results, strict=True):
+            if error is None:
+                progress.append((sender_id, up_to))  # the whole range, also seqs without an event
+            elif count:
+                progress.append((sender_id, batch[count - 1].seq))
         if progress:
             await self.store.run_in_transaction(mark_published, progress)
         failure = next((error for _, error in results if error is not None), None)
@@ -97,6 +101,8 @@ class OutboxPublisher:
         return sum(count for count, _ in results)
 
     async def _publish(self, batch: list[StoredEvent]) -> tuple[int, BrokerUnavailable | None]:
+        if not batch:
+            return 0, None
         try:
             await self.broker.publish([message_for(e.sender_id, e.seq, e.data) for e in batch])
         except BrokerUnavailable as error:
@@ -143,9 +149,15 @@ class OutboxPublisher:
         self._wake.clear()
 
 
-def _read_batches(conn: Any, pending: list[PendingConversation], limit: int) -> list[list[StoredEvent]]:
-    return [read_events(conn, p.sender_id, p.published_seq, min(p.last_seq, p.published_seq + limit))
-            for p in pending]
+def _read_batches(conn: Any, pending: list[PendingConversation], limit: int
+                  ) -> list[tuple[str, int, list[StoredEvent]]]:
+    """Each conversation's next events: (sender id, the seq the batch reaches, its events). A range
+    may hold fewer events than seqs: replacing a conversation's events (the API) skips a number."""
+    batches = []
+    for p in pending:
+        up_to = min(p.last_seq, p.published_seq + limit)
+        batches.append((p.sender_id, up_to, read_events(conn, p.sender_id, p.published_seq, up_to)))
+    return batches
 
 
 class _Leadership:

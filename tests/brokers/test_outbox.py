@@ -10,6 +10,7 @@ import pytest
 
 from bot.brokers import BrokerUnavailable, OutboxPublisher, create_event_broker
 from bot.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from bot.stores.publication import pending_conversations
 from bot.stores.sql_tracker_store import SQLTrackerStore
 
 
@@ -168,3 +169,22 @@ def test_unknown_broker_types_name_the_known_ones() -> None:
     with pytest.raises(InvalidEndpoints, match="needs a 'type'"):
         create_event_broker({"url": "localhost"})
     assert create_event_broker(None) is None
+
+
+async def test_a_replaced_conversation_publishes_its_new_events_and_does_not_stall(store, rabbit) -> None:
+    """Replacing a conversation's events (PUT .../tracker/events) leaves a gap in its numbers, and
+    replacing it with nothing leaves no event at all: neither may keep it pending forever."""
+    publisher = OutboxPublisher(store, create_event_broker(rabbit.endpoint()))
+    await publisher.start()
+    await publisher.stop()  # the rounds are driven by hand
+    await store.append_events("c", _turn(1))
+    await store.append_events("empty", _turn(1))
+    assert await publisher.publish_pending() == 6
+    await store.replace_events("c", _turn(7))  # numbered 5, 6, 7 (4 is skipped)
+    await store.replace_events("empty", [])
+    assert await publisher.publish_pending() == 3
+    assert await store.run_in_transaction(pending_conversations, 10, write=False) == []
+    await publisher.broker.close()
+    received = await rabbit.collect(9)
+    assert _by_conversation(received) == {"c": [1, 2, 3, 5, 6, 7], "empty": [1, 2, 3]}
+    assert [m["text"] for m in received if m["event"] == "user"] == ["message 1", "message 1", "message 7"]
