@@ -155,6 +155,14 @@ async def test_an_agent_takes_an_offer_replies_notes_and_transfers_and_a_colleag
     await expect(colleague.get_by_role("main").get_by_role("heading", name="kunde-7")).to_contain_text("with the bot")
     replies = await server.say("kunde-7", "Danke")
     assert replies == [{"recipient_id": "kunde-7", "text": "Gern geschehen!"}]
+
+    # The customer comes back: the new offer's card lists the earlier handling, with Max and its outcome.
+    await server.say("kunde-7", "Ich möchte mit einem Menschen sprechen")
+    await expect(_item(page, "Offered to you", "kunde-7")).to_be_visible()
+    await _item(page, "Offered to you", "kunde-7").click()
+    previous = page.get_by_role("region", name="Previous conversations")
+    await expect(previous.get_by_role("listitem")).to_have_count(1)
+    await expect(previous).to_contain_text("max")
     assert page.dialogs == [] and colleague.dialogs == []
 
 
