@@ -179,6 +179,7 @@ async def test_texts_from_customers_agents_notes_and_canned_replies_render_as_te
     await expect(queued).to_be_visible()
     await queued.click()
     await page.get_by_role("button", name="Accept").click()
+    await expect(page.get_by_label("Message", exact=True)).to_be_focused()  # ready to reply
     transcript = page.get_by_role("log", name="Transcript")
     await expect(transcript.get_by_text(f"Hilfe {XSS} ich möchte")).to_be_visible()
 

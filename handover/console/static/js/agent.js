@@ -262,7 +262,10 @@ function AgentView({ api, agent, logout, titleKey }) {
 
   useEffect(() => {
     if (focusMessage && mineNow && messageRef.current) {
-      messageRef.current.focus();
+      // Not out of a field the agent has started typing in meanwhile.
+      const active = document.activeElement;
+      const typing = active && ["INPUT", "TEXTAREA", "SELECT"].includes(active.tagName);
+      if (!typing) messageRef.current.focus();
       setFocusMessage(false);
     }
   });
