@@ -10,14 +10,15 @@
       session_secret: ${WEBCHAT_SESSION_SECRET}
       customer_secret: ${SHOP_CUSTOMER_SECRET}
 
-`${VAR}` and `${VAR:-default}` are read from the environment, as in endpoints.yml. Channels Rasa
-has that are not served here yet (facebook, slack, telegram, ...) are logged and skipped, so a
-Rasa project's file loads unchanged; a misspelt name is an error with a suggestion.
+`${VAR}` and `${VAR:-default}` are read from the environment, as in endpoints.yml. Keys are looked up
+in bot/channels/registry.py: channels Rasa has that are not served here yet (facebook, slack,
+telegram, ...) are logged and skipped, so a Rasa project's file loads unchanged; a class path
+(`addons.myio.MyIO:`) is the project's own channel written against Rasa's InputChannel API; a
+misspelt name is an error with a suggestion.
 """
 
 from __future__ import annotations
 
-import difflib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from bot.channels.registry import channel_entry
 from bot.shared.errors import BotError, location
+from bot.shared.rasa_unavailable import unavailable_reason
 from bot.shared.yaml_io import interpolate_env, line_of, read_yaml_file, to_plain
 
 __all__ = ["BusinessHours", "ChannelCredentials", "InvalidCredentials", "InvitationRule", "SocketIOSettings",
@@ -33,10 +36,6 @@ __all__ = ["BusinessHours", "ChannelCredentials", "InvalidCredentials", "Invitat
 
 logger = logging.getLogger(__name__)
 
-SERVED = ("rest", "socketio", "webchat", "callback")
-# Rasa's other built-in channels: accepted in the file, not served by this version.
-RASA_CHANNELS = ("facebook", "slack", "telegram", "twilio", "twilio_voice", "mattermost", "rocketchat",
-                 "botframework", "webexteams", "hangouts", "audiocodes", "vonage", "cmdline")
 
 
 class InvalidCredentials(BotError):
@@ -137,6 +136,7 @@ class ChannelCredentials:
     source: str | None = None
     webchat: WebchatSettings | None = None
     socketio: SocketIOSettings | None = None
+    custom: dict[str, type] = field(default_factory=dict)  # class path -> a project's own (Rasa) channel
 
     def enabled(self, name: str) -> bool:
         return name in self.sections
@@ -167,16 +167,15 @@ def parse_credentials(content: Any, source: str | None) -> ChannelCredentials:
         if section is not None and not isinstance(section, dict):
             raise InvalidCredentials(f"channel '{name}' must have options below it or none",
                                      location=where, hint=f"write '{name}:' alone or with 'key: value' lines")
-        if name not in SERVED:
-            if name in RASA_CHANNELS or "." in name:  # a Rasa channel, or a custom channel's class path
-                logger.warning("%s: channel '%s' is not served by this version; skipped", where, name)
-                continue
-            close = difflib.get_close_matches(name, SERVED + RASA_CHANNELS, n=1, cutoff=0.6)
-            raise InvalidCredentials(f"unknown channel '{name}'", location=where,
-                                     hint=f"did you mean '{close[0]}'?" if close
-                                     else f"known channels: {', '.join(SERVED + RASA_CHANNELS)}")
+        reason = unavailable_reason(name, "channel")
+        if reason is not None:  # a Rasa channel this version does not serve: the file still loads
+            logger.warning("%s: channel '%s' is skipped: %s; use %s instead", where, name, *reason)
+            continue
+        entry = channel_entry(name, error=InvalidCredentials, location=where)
         values = to_plain(interpolate_env(section or {}, source, line_of(content, key)))
         credentials.sections[name] = values
+        if isinstance(entry, type):
+            credentials.custom[name] = entry
         if name == "webchat":
             credentials.webchat = _validated(WebchatSettings, values, section, name, source, where)
         elif name == "socketio":

@@ -2,7 +2,7 @@
 
 Entries are "module:Class" strings imported on first use, so `bot parse` imports only
 the components its pipeline uses; `bot.shared.registry.lookup` resolves names (also dotted paths
-to a project's own components).
+to a project's own components, and Rasa 3 GraphComponents through bot.nlu.graph_adapter).
 """
 
 from __future__ import annotations
@@ -44,4 +44,11 @@ def component_class(name: str, *, index: int | None = None) -> type[Component]:
     """The class registered under `name` (or a project's own, by dotted path); an unknown name lists
     the known ones and the closest."""
     where = f"pipeline step {index + 1}: " if index is not None else ""
-    return lookup(name, COMPONENTS, Component, kind="component", where=where)
+    return lookup(name, COMPONENTS, Component, kind="component", where=where, adapt=_rasa_graph_component)
+
+
+def _rasa_graph_component(cls: type, name: str) -> type[Component] | None:
+    """A component written against Rasa 3's GraphComponent API, run through the adapter."""
+    from bot.nlu.graph_adapter import adapt_graph_component, is_graph_component
+
+    return adapt_graph_component(cls, name) if is_graph_component(cls) else None

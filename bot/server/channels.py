@@ -1,4 +1,4 @@
-"""Mounts the channels credentials.yml enables (besides REST, which is always served)."""
+"""Mounts the channels credentials.yml enables (REST is always served); the registry names them."""
 
 from __future__ import annotations
 
@@ -7,44 +7,60 @@ from typing import Any
 
 from sanic import Sanic
 
-from bot.channels.credentials import ChannelCredentials, SocketIOSettings, WebchatSettings
+from bot.channels.credentials import ChannelCredentials, InvalidCredentials, SocketIOSettings, WebchatSettings
+from bot.channels.registry import channel_entry
 from bot.server.state import server_state
 
-__all__ = ["install_channels"]
+__all__ = ["install_callback", "install_channels", "install_rest", "install_socketio", "install_webchat"]
 
 logger = logging.getLogger(__name__)
 
 
 def install_channels(app: Sanic, credentials: ChannelCredentials | None) -> None:
-    """Adds the web chat and socket.io blueprints and registers them as output channels."""
+    """Mounts each channel of credentials.yml by its entry in bot/channels/registry.py."""
     if credentials is None:
         return
-    state = server_state(app)
-    if credentials.enabled("webchat"):
-        from bot.channels.webchat import WebchatChannel
-        from bot.server.webchat_channel import webchat_blueprint
-        from bot.server.webchat_pages import pages_blueprint
+    for name in credentials.sections:
+        custom = credentials.custom.get(name)
+        if custom is not None:
+            from bot.server.rasa_channels import install_rasa_channel
 
-        settings = credentials.webchat or WebchatSettings()
-        if not settings.session_secret:
-            logger.warning("webchat: no session_secret in %s; sessions will not survive a restart and "
-                           "differ between workers", credentials.source or "credentials.yml")
-        channel = WebchatChannel(settings)
-        state.outputs.register(channel)
-        app.blueprint(webchat_blueprint(channel))
-        app.blueprint(pages_blueprint())
-        _fan_out_across_processes(app, channel)
-    if credentials.enabled("callback"):
-        _install_callback(app, credentials)
-    if credentials.enabled("socketio"):
-        from bot.server.socketio_channel import install_socketio
-
-        state.outputs.register(install_socketio(app, credentials.socketio or SocketIOSettings()))
+            install_rasa_channel(app, custom, credentials.sections[name])
+        else:
+            channel_entry(name, error=InvalidCredentials)(app, credentials, name)
 
 
-def _install_callback(app: Sanic, credentials: ChannelCredentials) -> None:
+def install_rest(app: Sanic, credentials: ChannelCredentials, name: str) -> None:
+    """Rasa's REST channel is always served (create_app mounts it)."""
+
+
+def install_webchat(app: Sanic, credentials: ChannelCredentials, name: str) -> None:
+    """This project's web chat: its channel, pages and, with Redis locks, fan-out across processes."""
+    from bot.channels.webchat import WebchatChannel
+    from bot.server.webchat_channel import webchat_blueprint
+    from bot.server.webchat_pages import pages_blueprint
+
+    settings = credentials.webchat or WebchatSettings()
+    if not settings.session_secret:
+        logger.warning("webchat: no session_secret in %s; sessions will not survive a restart and "
+                       "differ between workers", credentials.source or "credentials.yml")
+    channel = WebchatChannel(settings)
+    server_state(app).outputs.register(channel)
+    app.blueprint(webchat_blueprint(channel))
+    app.blueprint(pages_blueprint())
+    _fan_out_across_processes(app, channel)
+
+
+def install_socketio(app: Sanic, credentials: ChannelCredentials, name: str) -> None:
+    """Rasa's socket.io channel (rasa-webchat, Chatroom)."""
+    from bot.server.socketio_channel import install_socketio as mount
+
+    server_state(app).outputs.register(mount(app, credentials.socketio or SocketIOSettings()))
+
+
+def install_callback(app: Sanic, credentials: ChannelCredentials, name: str) -> None:
+    """Rasa's callback channel: replies are POSTed to `url`."""
     from bot.channels.callback import CallbackChannel
-    from bot.channels.credentials import InvalidCredentials
     from bot.server.callback_channel import callback_blueprint
 
     url = (credentials.sections.get("callback") or {}).get("url")

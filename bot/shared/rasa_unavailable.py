@@ -6,7 +6,7 @@ name that merely looks alike.
 
 from __future__ import annotations
 
-from bot.shared.errors import InvalidConfig
+from bot.shared.errors import BotError, InvalidConfig
 
 _MITIE = ("MITIE is an unmaintained C++ library without wheels for this Python, and it needs a "
           "separately downloaded total_word_feature_extractor.dat")
@@ -43,10 +43,39 @@ UNAVAILABLE: dict[str, tuple[str, str]] = {
 }
 
 
-def check_available(name: str, where: str) -> None:
-    """Raises the explanation when `name` (last dotted part) is a Rasa component that is not here."""
-    short = name.rsplit(".", 1)[-1]
-    if short in UNAVAILABLE:
-        because, instead = UNAVAILABLE[short]
-        raise InvalidConfig(f"{where}'{name}' is a Rasa component that is not available here, because {because}",
-                            hint=f"use {instead} instead")
+_SQL_STORE = "`type: sql` with `dialect: postgresql` (or no tracker_store: an SQLite file)"
+_NO_BROKERS = ("this version has no event brokers yet; conversations are read from the tracker store "
+               "(GET /conversations/<id>/tracker) and the handover's live feed")
+_CHANNEL = "this version does not serve it yet"
+
+# Stores and channels of Rasa that are not here, per kind: name -> (why, what instead).
+UNAVAILABLE_BY_KIND: dict[str, dict[str, tuple[str, str]]] = {
+    "tracker store": {
+        "redis": ("conversations are kept in SQL, where the handover's records are", _SQL_STORE),
+        "mongod": ("MongoDB is not supported", _SQL_STORE),
+        "mongo": ("MongoDB is not supported", _SQL_STORE),
+        "dynamo": ("DynamoDB is not supported", _SQL_STORE),
+    },
+    "event broker": {name: (_NO_BROKERS, "the tracker store or the HTTP API") for name in ("pika", "kafka", "sql")},
+    "channel": {name: (_CHANNEL, "the rest, socketio, webchat or callback channel")
+                for name in ("facebook", "slack", "telegram", "twilio", "twilio_voice", "mattermost", "rocketchat",
+                             "botframework", "webexteams", "hangouts", "audiocodes", "vonage", "cmdline")},
+}
+
+
+def unavailable_reason(name: str, kind: str) -> tuple[str, str] | None:
+    """(why, what instead) when `name` is a Rasa class of `kind` that this framework does not have."""
+    if kind in ("component", "policy"):
+        return UNAVAILABLE.get(name.rsplit(".", 1)[-1])
+    return UNAVAILABLE_BY_KIND.get(kind, {}).get(name)
+
+
+def check_available(name: str, where: str, *, kind: str = "component", error: type[BotError] = InvalidConfig,
+                    location: str | None = None) -> None:
+    """Raises the explanation when `name` is a Rasa class of `kind` that is not here."""
+    reason = unavailable_reason(name, kind)
+    if reason is not None:
+        because, instead = reason
+        noun, state = ("component", "available") if kind in ("component", "policy") else (kind, "supported")
+        raise error(f"{where}'{name}' is a Rasa {noun} that is not {state} here, because {because}",
+                    location=location, hint=f"use {instead} instead")

@@ -89,6 +89,11 @@ class InMemoryLockStore:
         self.lock_lifetime = lock_lifetime if lock_lifetime is not None else configured_lock_lifetime()
         self.long_wait = long_wait
 
+    @classmethod
+    def from_endpoint(cls, config: Mapping[str, Any], *, location: str | None = None) -> InMemoryLockStore:
+        """From endpoints.yml's `lock_store:` keys (lock_lifetime, long_wait)."""
+        return cls(lock_lifetime=configured_lock_lifetime(config, location), long_wait=_long_wait(config, location))
+
     @contextlib.asynccontextmanager
     async def lock(
         self,
@@ -199,19 +204,10 @@ def create_lock_store(endpoint_config: Mapping[str, Any] | Any | None, *, locati
 
     `endpoint_config` is the section as a dict or as `bot.shared.endpoints.EndpointConfig`.
     """
+    from bot.stores.registry import build_store, store_class
     from bot.stores.tracker_store import endpoint_section
 
     config, location = endpoint_section(endpoint_config, location)
-    store_type = str(config.get("type") or "in_memory").strip().lower()
-    if store_type in ("in_memory", "inmemory", "memory"):
-        return InMemoryLockStore(lock_lifetime=configured_lock_lifetime(config, location),
-                                 long_wait=_long_wait(config, location))
-    if store_type == "redis":
-        from bot.stores.redis_lock_store import RedisLockStore
-
-        return RedisLockStore.from_endpoint(config, location=location)
-    raise InvalidEndpoints(
-        f"Unknown lock_store type '{config.get('type')}'.",
-        location=location,
-        hint="Use `type: in_memory` (one process) or `type: redis` (several processes).",
-    )
+    store_type = str(config.get("type") or "in_memory").strip()
+    return build_store(store_class("lock_store", store_type, location=location), config, endpoint_config,  # type: ignore[no-any-return]
+                       location=location)

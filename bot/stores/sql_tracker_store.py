@@ -98,6 +98,18 @@ class SQLTrackerStore:
         self._postgres: PostgresEventLog | None = None  # PostgreSQL: appends and reads through asyncpg
         self._opening = asyncio.Lock()
 
+    @classmethod
+    def from_endpoint(cls, config: Mapping[str, Any], *, location: str | None = None,
+                      base_dir: Path = Path(".")) -> SQLTrackerStore:
+        """From endpoints.yml's `tracker_store:` (Rasa's SQL keys); `type: in_memory` is the embedded
+        SQLite file under `base_dir`, so nothing is lost on restart."""
+        from bot.stores.tracker_store import DEFAULT_SQLITE_PATH, sql_url_from_endpoint, sqlite_url
+
+        if str(config.get("type") or "in_memory").strip().lower() != "sql":
+            return cls(sqlite_url(base_dir / DEFAULT_SQLITE_PATH))
+        url = sql_url_from_endpoint(config, base_dir, location=location)
+        return cls(url, login_db=config.get("login_db"), schema=config.get("schema"))
+
     @property
     def dialect(self) -> str:
         """"sqlite" or "postgresql"."""

@@ -86,29 +86,15 @@ def create_tracker_store(
     `type: in_memory` also gets the embedded SQLite store, so nothing is lost on restart;
     tests that want a store without files use `InMemoryTrackerStore` directly.
     `endpoint_config` is the section as a dict or as `bot.shared.endpoints.EndpointConfig`;
-    `location` ("endpoints.yml:12", else the EndpointConfig's own) is put into errors.
+    `location` ("endpoints.yml:12", else the EndpointConfig's own) is put into errors. `type:` is
+    looked up in bot/stores/registry.py (a dotted path loads the project's own store class).
     """
-    from bot.stores.sql_tracker_store import SQLTrackerStore
+    from bot.stores.registry import build_store, store_class
 
-    base = Path(base_dir)
     config, location = endpoint_section(endpoint_config, location)
-    store_type = str(config.get("type") or "in_memory").strip().lower()
-    if store_type in ("in_memory", "inmemory", "memory"):
-        return SQLTrackerStore(sqlite_url(base / DEFAULT_SQLITE_PATH))
-    if store_type == "sql":
-        url = sql_url_from_endpoint(config, base, location=location)
-        return SQLTrackerStore(url, login_db=config.get("login_db"), schema=config.get("schema"))
-    if store_type in ("redis", "mongod", "mongo", "dynamo"):
-        raise InvalidEndpoints(
-            f"tracker_store type '{config.get('type')}' is not supported.",
-            location=location,
-            hint="Use `type: sql` with `dialect: postgresql` (or leave tracker_store out for an SQLite file).",
-        )
-    raise InvalidEndpoints(
-        f"Unknown tracker_store type '{config.get('type')}'.",
-        location=location,
-        hint="Use `type: sql` (PostgreSQL or SQLite) or `type: in_memory`.",
-    )
+    store_type = str(config.get("type") or "in_memory").strip()
+    cls = store_class("tracker_store", store_type, location=location)
+    return build_store(cls, config, endpoint_config, location=location, base_dir=Path(base_dir))  # type: ignore[no-any-return]
 
 
 def endpoint_section(section: Any, location: str | None = None) -> tuple[dict[str, Any], str | None]:

@@ -24,8 +24,7 @@ def _credentials(text: str):
 def test_rasa_credentials_load_with_channels_not_served_here_skipped(monkeypatch) -> None:
     monkeypatch.setenv("SHOP_SECRET", "s3")
     credentials = _credentials("rest:\nfacebook:\n  verify: x\nsocketio:\n  user_message_evt: u\n"
-                               "webchat:\n  customer_secret: ${SHOP_SECRET}\n  allowed_origins: https://a.test\n"
-                               "addons.custom.MyChannel:\n  key: 1\n")
+                               "webchat:\n  customer_secret: ${SHOP_SECRET}\n  allowed_origins: https://a.test\n")
     assert sorted(credentials.sections) == ["rest", "socketio", "webchat"]
     assert credentials.socketio.user_message_evt == "u" and credentials.socketio.bot_message_evt == "bot_uttered"
     assert credentials.webchat.customer_secret == "s3" and credentials.webchat.allowed_origins == ["https://a.test"]

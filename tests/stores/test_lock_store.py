@@ -225,7 +225,7 @@ def test_create_lock_store_from_endpoints() -> None:
     store = create_lock_store({"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1, "key_prefix": "myapp"})
     assert isinstance(store, RedisLockStore) and store.key_prefix == "myapp:lock:"
     assert store.redis.connection_pool.connection_kwargs["db"] == 1
-    with pytest.raises(InvalidEndpoints, match="Unknown lock_store type 'zookeeper'") as raised:
+    with pytest.raises(InvalidEndpoints, match="unknown lock store 'zookeeper'") as raised:
         create_lock_store({"type": "zookeeper"}, location="endpoints.yml:7")
     assert str(raised.value).startswith("endpoints.yml:7")
     with pytest.raises(InvalidEndpoints, match="key_prefix"):

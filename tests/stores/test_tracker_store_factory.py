@@ -55,11 +55,11 @@ def test_endpoint_config_objects_are_accepted_and_located(tmp_path: Path) -> Non
 @pytest.mark.parametrize(
     ("config", "needle"),
     [
-        ({"type": "redis", "url": "localhost"}, "Use `type: sql`"),
+        ({"type": "redis", "url": "localhost"}, "use `type: sql`"),
         ({"type": "mongod"}, "not supported"),
         ({"type": "dynamo"}, "not supported"),
         ({"type": "sql", "dialect": "mysql"}, "dialect 'mysql' is not supported"),
-        ({"type": "cassandra"}, "Unknown tracker_store type 'cassandra'"),
+        ({"type": "cassandra"}, "unknown tracker store 'cassandra'"),
     ],
 )
 def test_unsupported_stores_say_what_to_use(tmp_path: Path, config: dict, needle: str) -> None:

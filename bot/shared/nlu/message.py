@@ -81,7 +81,9 @@ class Message:
     def get(self, key: str, default: Any = None) -> Any:
         return self.data.get(key, default)
 
-    def set(self, key: str, value: Any) -> None:
+    def set(self, key: str, value: Any, add_to_output: bool = False) -> None:
+        """Sets `key`; `add_to_output` is Rasa's flag, accepted for Rasa components (parse output is
+        built from the keys it knows)."""
         self.data[key] = value
 
     @property

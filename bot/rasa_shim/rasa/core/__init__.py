@@ -1,0 +1,1 @@
+"""Import shim: see rasa/__init__.py."""
