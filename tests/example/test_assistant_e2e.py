@@ -89,3 +89,35 @@ async def test_a_tracking_number_typed_in_the_address_form_is_tracked_not_taken_
                        "Paketzentrum Börnicke. Expected delivery: Wed 4 Jun, 10:00 am–2:00 pm."]
     tracker = await agent.processor.fetch_tracker("en-4")
     assert tracker.get_slot("street") is None and tracker.active_loop_name is None
+
+
+async def test_yes_to_a_person_in_the_middle_of_the_address_form_hands_over(handover_agent: Any) -> None:
+    agent = handover_agent
+    assert (await say(agent, "Ich möchte meine Lieferadresse ändern", "de-5"))[-1] == \
+        "Wie lauten Straße und Hausnummer der neuen Adresse?"
+    replies = await say(agent, "Das Paket kam beschädigt an", "de-5")
+    assert replies[0].startswith("Das tut mir sehr leid!") and replies[1].startswith("Soll ich Sie mit einer Kollegin")
+    # "Ja, bitte" is the answer to the offer, not a street: the form ends and the team gets the conversation
+    assert (await say(agent, "Ja, bitte", "de-5"))[0].startswith("Gerade ist leider niemand aus unserem Team")
+    row = await agent.processor.plugin.service.row("de-5")
+    assert (row["state"], row["language"]) == ("queued", "de")
+    tracker = await agent.processor.fetch_tracker("de-5")
+    assert tracker.active_loop_name is None and tracker.get_slot("street") is None
+    # waiting, the customer changes their mind: the wait ends and the bot answers again
+    assert await say(agent, "doch nicht, ich warte nicht", "de-5") == [
+        "In Ordnung, Sie warten nicht mehr auf eine Kollegin oder einen Kollegen. Wie kann ich Ihnen sonst helfen?"]
+    assert (await agent.processor.plugin.service.row("de-5"))["state"] == "bot"
+    assert (await say(agent, "Hallo", "de-5"))[0].startswith("Hallo! Ich bin der digitale Assistent")
+
+
+async def test_no_to_a_person_in_the_middle_of_a_form_goes_back_to_the_form(handover_agent: Any) -> None:
+    agent = handover_agent
+    assert await say(agent, "where is my parcel", "en-5") == [
+        "What's your tracking number? You'll find it in the shipping confirmation (e.g. JJD000390007812345)."]
+    replies = await say(agent, "The parcel arrived damaged", "en-5")
+    assert replies[1] == "Shall I connect you with a colleague from customer service?"
+    assert await say(agent, "no thanks", "en-5") == [
+        "What's your tracking number? You'll find it in the shipping confirmation (e.g. JJD000390007812345)."]
+    replies = await say(agent, "JJD000390007812345", "en-5")
+    assert replies[0].startswith("Your parcel JJD000390007812345 is on its way.")
+    assert (await agent.processor.plugin.service.row("en-5") or {}).get("state", "bot") == "bot"

@@ -159,11 +159,12 @@ class _Walker:
         visits[id(part)] -= 1
 
     def _emit(self, events: list[StepDict], blocks: list[StoryBlock]) -> None:
-        key = json.dumps(events, sort_keys=True, default=str)
+        condition = list(blocks[0].condition) if blocks[0].is_rule else []
+        # A rule's condition is part of it: rules with the same steps for different forms are different rules.
+        key = json.dumps([condition, events], sort_keys=True, default=str)
         if key in self.seen:
             return
         self.seen.add(key)
-        condition = list(blocks[0].condition) if blocks[0].is_rule else []
         self.results.append(Trajectory(events=[dict(e) for e in events], blocks=list(blocks),
                                        condition=condition))
         if len(self.results) == self.limit:

@@ -362,6 +362,37 @@ def test_or_steps_multiply():
     assert len(expand_or_steps(story.steps, limit=4)) == 4
 
 
+def test_rules_with_the_same_steps_for_different_forms_are_all_kept():
+    # Each form has its own "no thanks" rule; they differ only in their condition.
+    blocks = read("""
+        rules:
+        - rule: stop tracking
+          condition:
+          - active_loop: tracking_form
+          steps:
+          - intent: deny
+          - action: action_deactivate_loop
+          - active_loop: null
+        - rule: stop ordering
+          condition:
+          - active_loop: order_form
+          steps:
+          - intent: deny
+          - action: action_deactivate_loop
+          - active_loop: null
+        - rule: same steps again
+          condition:
+          - active_loop: order_form
+          steps:
+          - intent: deny
+          - action: action_deactivate_loop
+          - active_loop: null
+        """)
+    trajectories = expand_stories(blocks)
+    assert [(t.name, t.condition[0]["name"]) for t in trajectories] == [
+        ("stop tracking", "tracking_form"), ("stop ordering", "order_form")]
+
+
 def test_checkpoints_join_stories():
     trajectories = expand_stories(read_story_files([DATA / "stories.yml"]))
     assert len(trajectories) == 2
