@@ -14,7 +14,8 @@ REPO = Path(__file__).resolve().parents[2]
 LANGUAGES = ("de", "en")
 INTENTS = {
     "greet", "goodbye", "thanks", "affirm", "deny", "ask_opening_hours", "track_parcel", "order_status",
-    "return_item", "delivery_address_change", "complaint", "human_handoff", "bot_challenge", "out_of_scope",
+    "return_item", "delivery_address_change", "complaint", "human_handoff", "cancel_handover", "bot_challenge",
+    "out_of_scope",
 }
 
 
