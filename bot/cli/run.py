@@ -52,10 +52,8 @@ def _load_agent(settings: RunSettings) -> Any:
     from bot.core.agent import Agent
     from bot.server.logging import worker_number
     from bot.shared.endpoints import load_endpoints
-    from bot.stores.registry import warn_about_event_broker
 
     endpoints = load_endpoints(settings.endpoints)
-    warn_about_event_broker(endpoints.event_broker)
     agent = Agent.load(settings.model, endpoints=endpoints, project_dir=Path(settings.project_dir))
     # With workers the main process's start-up summary names the model; each worker says it at debug level.
     logger.log(logging.INFO if worker_number() is None else logging.DEBUG, "model: %s", agent.model.path)

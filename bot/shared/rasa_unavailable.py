@@ -44,8 +44,6 @@ UNAVAILABLE: dict[str, tuple[str, str]] = {
 
 
 _SQL_STORE = "`type: sql` with `dialect: postgresql` (or no tracker_store: an SQLite file)"
-_NO_BROKERS = ("this version has no event brokers yet; conversations are read from the tracker store "
-               "(GET /conversations/<id>/tracker) and the handover's live feed")
 _CHANNEL = "this version does not serve it yet"
 
 # Stores and channels of Rasa that are not here, per kind: name -> (why, what instead).
@@ -56,7 +54,6 @@ UNAVAILABLE_BY_KIND: dict[str, dict[str, tuple[str, str]]] = {
         "mongo": ("MongoDB is not supported", _SQL_STORE),
         "dynamo": ("DynamoDB is not supported", _SQL_STORE),
     },
-    "event broker": {name: (_NO_BROKERS, "the tracker store or the HTTP API") for name in ("pika", "kafka", "sql")},
     "channel": {name: (_CHANNEL, "the rest, socketio, webchat or callback channel")
                 for name in ("facebook", "slack", "telegram", "twilio", "twilio_voice", "mattermost", "rocketchat",
                              "botframework", "webexteams", "hangouts", "audiocodes", "vonage", "cmdline")},

@@ -1,5 +1,5 @@
 """One lookup for everything a user's YAML names by class: NLU components and policies (config.yml),
-tracker stores, lock stores and event brokers (endpoints.yml `type:`) and channels (credentials.yml keys).
+tracker stores and lock stores (endpoints.yml `type:`) and channels (credentials.yml keys).
 
 Each kind keeps a table of lazy "module:Class" entries keyed by the Rasa name, next to the classes
 (bot/nlu/registry.py, bot/core/policies/registry.py, bot/stores/registry.py,

@@ -1,4 +1,4 @@
-"""Tracker stores, lock stores and event brokers by the `type:` endpoints.yml gives them (Rasa's names).
+"""Tracker stores and lock stores by the `type:` endpoints.yml gives them (Rasa's names).
 
 `bot.shared.registry.lookup` resolves a name: these tables, then a project's own class by its dotted
 path ("addons.stores.MyTrackerStore"), then Rasa's stores that are not here (with what to use).
@@ -10,16 +10,14 @@ a class written for Rasa without one, as Rasa builds it: a tracker store with `h
 from __future__ import annotations
 
 import inspect
-import logging
 from pathlib import Path
 from typing import Any
 
 from bot.shared.errors import InvalidEndpoints
 from bot.shared.registry import lookup
 
-__all__ = ["LOCK_STORES", "TRACKER_STORES", "build_store", "store_class", "warn_about_event_broker"]
+__all__ = ["LOCK_STORES", "TRACKER_STORES", "build_store", "store_class"]
 
-logger = logging.getLogger(__name__)
 
 _SQL = "bot.stores.sql_tracker_store:SQLTrackerStore"
 _LOCAL_LOCKS = "bot.stores.lock_store:InMemoryLockStore"
@@ -77,19 +75,4 @@ def _own_factory(cls: type) -> Any:
     if owner is None or (owner is not cls and cls.__init__ is not owner.__init__):  # type: ignore[misc]
         return None
     return cls.from_endpoint  # type: ignore[attr-defined]
-
-
-def warn_about_event_broker(section: Any) -> None:
-    """This version runs no event broker: an `event_broker:` section is skipped, saying why."""
-    if section is None:
-        return
-    from bot.shared.rasa_unavailable import UNAVAILABLE_BY_KIND
-    from bot.stores.tracker_store import endpoint_section
-
-    config, location = endpoint_section(section)
-    name = str(config.get("type") or "")
-    why, instead = UNAVAILABLE_BY_KIND["event broker"].get(name.lower(), next(iter(
-        UNAVAILABLE_BY_KIND["event broker"].values())))
-    logger.warning("%sevent_broker type '%s' is skipped: %s; use %s instead",
-                   f"{location}: " if location else "", name, why, instead)
 

@@ -87,15 +87,3 @@ def test_rasa_names_resolve_without_case_and_bad_types_say_what_to_do(project) -
     with pytest.raises(InvalidEndpoints, match="unknown lock store 'rediss' — did you mean 'redis'"):
         create_lock_store({"type": "rediss"})
 
-
-def test_an_event_broker_section_is_skipped_with_the_reason(caplog) -> None:
-    from bot.stores.registry import warn_about_event_broker
-
-    endpoints = load_endpoints_text("event_broker:\n  type: kafka\n  url: localhost\n", source="endpoints.yml")
-    with caplog.at_level("WARNING"):
-        warn_about_event_broker(endpoints.event_broker)
-        warn_about_event_broker(None)
-    assert caplog.messages == ["endpoints.yml:1: event_broker type 'kafka' is skipped: this version has no event "
-                               "brokers yet; conversations are read from the tracker store (GET "
-                               "/conversations/<id>/tracker) and the handover's live feed; use the tracker store or "
-                               "the HTTP API instead"]
