@@ -57,11 +57,12 @@ def build_store(cls: type, config: dict[str, Any], section: Any, *, location: st
         accepted = inspect.signature(factory).parameters
         extra = {"base_dir": base_dir} if "base_dir" in accepted and base_dir is not None else {}
         return factory(config, location=location, **extra)
+    build: Any = cls  # a project's class: its constructor is Rasa's, not the protocol's
     try:
         if issubclass(cls, TrackerStore):
             options = {key: value for key, value in config.items() if key not in ("type", "url")}
-            return cls(host=config.get("url"), **options)
-        return cls(endpoint_config=section)
+            return build(host=config.get("url"), **options)
+        return build(endpoint_config=section)
     except TypeError as error:
         raise InvalidEndpoints(f"cannot build the store '{cls.__module__}.{cls.__name__}': {error}",
                                location=location,
