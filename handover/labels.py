@@ -1,7 +1,8 @@
 """Labels on a conversation ("refund", "vip"): checked, stored on its handover row, told to every console.
 
-The row keeps the current list for lists and filters, and a `labels` feed item (who set which
-labels, when) lets the other consoles update at once.
+A label change commits with a `handover_labels_set` tracker event (who set which labels, when), as the
+ownership events do, so the conversation's history shows it; the row keeps the current list for
+lists and filters, and a `labels` feed item lets the other consoles update at once.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from bot.shared.core.events import HandoverLabelsSet
 from bot.shared.errors import BotError
 from handover import store
 from handover.service import Change, HandoverService
@@ -54,6 +56,7 @@ async def set_labels(service: HandoverService, agent: str, sender_id: str, label
         if previous == labels:
             return
         store.update_fields(conn, sender_id, now, labels=labels)
+        change.events.append(HandoverLabelsSet(labels, agent, timestamp=now).as_dict())
         change.feed.append(store.insert_feed(conn, "labels", now, {"labels": labels, "previous": previous,
                                                                    "agent": agent},
                                              sender_id=sender_id, team=change.after.team))

@@ -42,8 +42,13 @@ async def test_an_agent_labels_a_conversation_and_other_consoles_hear_it(helpdes
         items = response.json if isinstance(response.json, list) else [response.json]
         assert [c["labels"] for c in items if c["conversation_id"] == "anna"] == [["Rückerstattung", "vip"]]
 
+    _, response = await app.ctx.api.get("/conversations/anna/tracker", params={"token": TOKEN})
+    [event] = [e for e in response.json["events"] if e["event"] == "handover_labels_set"]
+    assert event["labels"] == ["Rückerstattung", "vip"] and event["by"] == "erika"
+
     _, response = await app.ctx.api.put("/handover/conversations/anna/labels", json={"labels": []}, headers=erika)
     assert response.status == 200 and response.json["labels"] == []
+    assert await _say(app, "anna", "Danke") == []  # the tracker with the label events still replays
 
 
 async def _next_of_kind(feed: Any, kind: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ owned the conversation when, and replaying these events rebuilds the owner and i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 from bot.shared.core.events._base import Event, EventDict, register_event
@@ -132,6 +132,16 @@ class HandoverReclaimed(_AgentEvent):
     """The assigned agent stayed offline past the grace period; the conversation is queued again."""
 
     type_name: ClassVar[str] = "handover_reclaimed"
+
+
+@register_event
+class HandoverLabelsSet(Event):
+    """`by` set the conversation's labels (the whole list, as the agent left it) for sorting and reports."""
+
+    type_name: ClassVar[str] = "handover_labels_set"
+
+    labels: list[str] = field(default_factory=list)
+    by: str | None = None
 
 
 # Short names for code that thinks in the wire names ("handover", "handback").
