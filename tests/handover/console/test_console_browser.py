@@ -211,9 +211,12 @@ async def test_reconnects_after_a_restart_with_nothing_lost_or_twice(console_ser
     await server.create_agent("rita", teams=["service"])
     page = await open_console(browser, server)
     failures: list[str] = []
-    restarted = asyncio.Event()  # requests cut off while the server stops may fail; none after it is back
+    # Requests cut off while the server stops may fail; none after it is back. A 503 (Retry-After) is
+    # the server's "shutting down" or "starting" answer, which the console retries, and on a busy
+    # machine Playwright may report the old server's 503 only after the restart: it is allowed.
+    restarted = asyncio.Event()
     page.on("response", lambda response: restarted.is_set() and response.status >= 500
-            and failures.append(response.url))
+            and response.status != 503 and failures.append(f"{response.status} {response.url}"))
     await log_in(page, "rita")
     await expect(page.get_by_text("Live", exact=True)).to_be_visible()
     for customer in ("kunde-a", "kunde-b"):
