@@ -30,15 +30,17 @@ MAX_TEXT = 10_000
 STATES = ("queued", "offered", "mine", "all")
 
 
+async def conflict(request: Request, error: IllegalTransition) -> HTTPResponse:
+    """The request was fine but the conversation's state refuses it (someone else accepted first): 409."""
+    state = {"state": error.state.value, "owner": list(error.ownership.owner)}
+    return response_for_exception(ApiError(HTTPStatus.CONFLICT, "Conflict", error.message, state), request)
+
+
 def handover_blueprint() -> Blueprint:
     """A fresh blueprint of the agent API (Sanic binds a blueprint to one app)."""
     bp = Blueprint("handover_api", url_prefix="/handover")
 
-    @bp.exception(IllegalTransition)
-    async def conflict(request: Request, error: IllegalTransition) -> HTTPResponse:
-        """The request was fine but the conversation's state refuses it (someone else accepted first): 409."""
-        state = {"state": error.state.value, "owner": list(error.ownership.owner)}
-        return response_for_exception(ApiError(HTTPStatus.CONFLICT, "Conflict", error.message, state), request)
+    bp.exception(IllegalTransition)(conflict)
 
     @bp.post("/login")
     async def login(request: Request) -> HTTPResponse:

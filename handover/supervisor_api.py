@@ -16,10 +16,11 @@ from http import HTTPStatus
 from sanic import Blueprint, Request
 from sanic.response import HTTPResponse, json
 
-from bot.server.errors import ApiError, bad_request, json_body, response_for_exception
+from bot.server.errors import ApiError, bad_request, json_body
 from handover.agent_model import UnknownAgent
 from handover.api import (
     MAX_TEXT,
+    conflict,
     conversation_summary,
     decode_id,
     json_object,
@@ -37,10 +38,7 @@ __all__ = ["supervisor_blueprint"]
 def supervisor_blueprint() -> Blueprint:
     bp = Blueprint("handover_supervisor", url_prefix="/handover")
 
-    @bp.exception(IllegalTransition)
-    async def conflict(request: Request, error: IllegalTransition) -> HTTPResponse:
-        state = {"state": error.state.value, "owner": list(error.ownership.owner)}
-        return response_for_exception(ApiError(HTTPStatus.CONFLICT, "Conflict", error.message, state), request)
+    bp.exception(IllegalTransition)(conflict)
 
     @bp.get("/overview")
     async def overview(request: Request) -> HTTPResponse:
