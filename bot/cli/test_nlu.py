@@ -90,6 +90,7 @@ def run_nlu_test(model: Path, data: Any, out: Path, plots: bool, sources: list[P
     record_evaluation(loaded.path, "nlu", written.summary, ", ".join(map(str, sources)))
     print_summary(written.summary, f"NLU test of {loaded.path.name} on {len(results)} messages")
     print_worst_intents(written.intent_report)
+    print_confused_pairs(results)
     console.print(f"Reports in {out}/: " + ", ".join(p.name for p in written.files), highlight=False)
     return written.summary
 
@@ -121,6 +122,7 @@ def _cross_validate(config_path: Path, data: Any, folds: int, seed: int, out: Pa
             table.add_row(label, f"{spread[0]:.3f} ± {spread[1]:.3f}")
     console.print(table)
     print_worst_intents(written.intent_report)
+    print_confused_pairs(outcome.results)
     console.print(f"Reports in {out}/: " + ", ".join(p.name for p in written.files), highlight=False)
 
 
@@ -198,6 +200,31 @@ def print_worst_intents(report: dict[str, Any], limit: int = 10) -> None:
         table.add_row(label, f"{scores['f1-score']:.3f}", f"{scores['precision']:.3f}", f"{scores['recall']:.3f}",
                       str(int(scores["support"])), confused)
     console.print(table)
+
+
+def print_confused_pairs(results: Any, limit: int = 10) -> None:
+    """The intent pairs mixed up most, each with a mistaken message: where to add examples."""
+    from bot.nlu.evaluation.confusions import confused_pairs
+
+    pairs = confused_pairs(results)
+    if not pairs:
+        return
+    table = Table(title=f"intent pairs confused most ({min(limit, len(pairs))} of {len(pairs)}): add examples "
+                        "that tell each pair apart")
+    for column in ("intents", "mistakes", "each way", "for example (intent -> taken for, confidence)"):
+        table.add_column(column, justify="right" if column in ("mistakes", "each way") else "left")
+    for pair in pairs[:limit]:
+        counts = f"{len(pair.first_as_second)} / {len(pair.second_as_first)}"
+        examples = "\n".join(
+            f"\"{_shorten(r.text)}\" ({r.gold_intent} -> {pair.second if r.gold_intent == pair.first else pair.first}, "
+            f"{r.confidence:.2f}{', fell back' if r.predicted_intent == 'nlu_fallback' else ''})"
+            for r in pair.examples())
+        table.add_row(f"{pair.first} / {pair.second}", str(pair.count), counts, examples)
+    console.print(table)
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _number(value: float | None) -> str:

@@ -106,3 +106,48 @@ def test_config_comparison_plots_each_config(project):
     assert set(scores) == {"weak", "config"} and len(scores["config"][0]) == 2
     assert scores["config"][0][0] > scores["weak"][0][0]
     assert (project / "configs" / "nlu_model_comparison_graph.png").is_file()
+
+
+SMALL_FORM_BOT = """version: "3.1"
+nlu:
+- intent: inform_guests
+  examples: |
+    - 2
+    - 4
+    - 6
+    - 3
+    - 5
+    - 8
+- intent: inform_time
+  examples: |
+    - 7
+    - 9
+    - 10
+    - 11
+    - 12
+    - 1
+- intent: greet
+  examples: |
+    - hello
+    - hi there
+    - good morning
+    - hey
+    - hello there
+    - hi
+"""
+
+
+def test_cross_validation_names_the_intent_pairs_to_tell_apart(tmp_path):
+    """Bare numbers are all "__NUMBER__" to the featurizer: two intents of nothing but numbers cannot be
+    told apart, and the report says so first, with a message to start from."""
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "nlu.yml").write_text(SMALL_FORM_BOT)
+    (tmp_path / "config.yml").write_text("language: en\npipeline:\n  - name: WhitespaceTokenizer\n"
+                                         "  - name: CountVectorsFeaturizer\n  - name: LogisticRegressionClassifier\n")
+    result = bot("test", "nlu", "--cross-validation", "--folds", "3", "--out", "cv", "--no-plot", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    pairs = json.loads((tmp_path / "cv" / "intent_confusions.json").read_text())
+    assert set(pairs[0]["intents"]) == {"inform_guests", "inform_time"} and pairs[0]["count"] >= 6
+    assert pairs[0]["examples"][0]["text"].isdigit()
+    assert "intent pairs confused most" in result.stdout
+    assert "inform_guests / inform_time" in result.stdout or "inform_time / inform_guests" in result.stdout

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.nlu.evaluation.confusions import confused_pairs
 from bot.nlu.evaluation.metrics import (
     NO_ENTITY,
     entity_errors,
@@ -97,7 +98,8 @@ def write_reports(results: Sequence[ExampleResult], out_dir: Path, extractors: S
                   plots: bool = True) -> NLUReport:
     """Writes Rasa's files into `out_dir`: intent_report.json, intent_errors.json, the intent confusion
     matrix and confidence histogram, <Extractor>_report.json/_errors.json/_confusion_matrix.png per
-    entity extractor, response_selection_report.json/_errors.json, and nlu_summary.json."""
+    entity extractor, response_selection_report.json/_errors.json, and nlu_summary.json; and ours:
+    intent_confusions.json (the intent pairs mixed up, most first, with example messages)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     summary = summarise(results, extractors)
     files: list[Path] = []
@@ -106,6 +108,7 @@ def write_reports(results: Sequence[ExampleResult], out_dir: Path, extractors: S
     intent_report = label_report(gold, predicted)
     files.append(_write_json(out_dir / "intent_report.json", intent_report))
     files.append(_write_json(out_dir / "intent_errors.json", [r.as_error() for r in results if not r.intent_correct]))
+    files.append(_write_json(out_dir / "intent_confusions.json", [p.as_dict() for p in confused_pairs(results)]))
     if plots and results:
         files.extend(plot_confusion_matrix(gold, predicted, out_dir / "intent_confusion_matrix.png",
                                            "Intent confusion matrix"))
