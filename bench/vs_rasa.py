@@ -168,14 +168,21 @@ def _last_lines(text: str, count: int = 8) -> str:
     return "\n".join(text.strip().splitlines()[-count:])
 
 
+def _trains(result: dict[str, Any]) -> str:
+    """'yes', 'yes (override)', 'no', or '' for a system that was not run (--only)."""
+    if not result:
+        return ""
+    return ("yes" if result.get("trains") else "no") + (" (override)" if result.get("override") else "")
+
+
 def compare_stories(args: argparse.Namespace) -> list[dict[str, Any]]:
     python = rasa_python(args.rasa_python)
     names = args.bots.split(",") if args.bots else sorted(p.name for p in args.bots_dir.iterdir() if p.is_dir())
     rows = []
     for name in names:
         bot_dir = args.bots_dir / name
-        ours = compat_suite.evaluate(bot_dir)
-        peer = rasa_bot_results(bot_dir, python, args.threads)
+        ours = compat_suite.evaluate(bot_dir) if args.only != "rasa" else {}
+        peer = rasa_bot_results(bot_dir, python, args.threads) if args.only != "ours" else {}
         row = {"bot": name, "ours": ours, "rasa": peer}
         print(json.dumps(row), flush=True)
         rows.append(row)
@@ -184,11 +191,8 @@ def compare_stories(args: argparse.Namespace) -> list[dict[str, Any]]:
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         ours, peer = row["ours"], row["rasa"]
-        print(f"| {row['bot']} | {'yes' if ours.get('trains') else 'no'}"
-              f"{' (override)' if ours.get('override') else ''} | {ours.get('stories', '')} | "
-              f"{ours.get('actions', '')} | {ours.get('train_seconds', '')} | "
-              f"{'yes' if peer.get('trains') else 'no'}{' (override)' if peer.get('override') else ''} | "
-              f"{peer.get('stories', '')} | "
+        print(f"| {row['bot']} | {_trains(ours)} | {ours.get('stories', '')} | {ours.get('actions', '')} | "
+              f"{ours.get('train_seconds', '')} | {_trains(peer)} | {peer.get('stories', '')} | "
               f"{peer.get('actions', '')} | {peer.get('train_seconds', '')} |")
     return rows
 
@@ -216,6 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     stories.add_argument("--bots", help="comma-separated names in the bots folder (default: all)")
     stories.add_argument("--bots-dir", type=Path, default=compat_suite.BOTS,
                          help="folder of the bots (default: ../shared/rasa-bots; bench/smallbots for ours)")
+    stories.add_argument("--only", choices=["ours", "rasa"], help="run one system only")
     args = parser.parse_args(argv)
 
     if args.threads:  # `bot train` in compat_suite inherits it
