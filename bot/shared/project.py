@@ -10,6 +10,7 @@ from bot.shared.errors import BotError
 from bot.shared.nlu.training_data import TrainingData
 
 YAML_SUFFIXES = (".yml", ".yaml")
+NLU_SUFFIXES = (*YAML_SUFFIXES, ".json")  # Rasa 3 still trains on its JSON NLU format
 
 
 @dataclass
@@ -52,21 +53,21 @@ class Project:
         tests = root / "tests"
         return cls(root, config_path, domain_path, data_paths, tests if tests.is_dir() else None)
 
-    def yaml_files(self) -> list[Path]:
-        """Every YAML file under the data paths, sorted for stable training."""
+    def yaml_files(self, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> list[Path]:
+        """Every YAML file (or file with one of `suffixes`) under the data paths, sorted for stable training."""
         files: list[Path] = []
         for path in self.data_paths:
             if path.is_file():
                 files.append(path)
             else:
-                files.extend(p for p in sorted(path.rglob("*")) if p.suffix in YAML_SUFFIXES and p.is_file())
+                files.extend(p for p in sorted(path.rglob("*")) if p.suffix in suffixes and p.is_file())
         return files
 
     @property
     def nlu_files(self) -> list[Path]:
         from bot.shared.nlu.readers import is_nlu_file
 
-        return [p for p in self.yaml_files() if is_nlu_file(p) and not self._is_domain(p)]
+        return [p for p in self.yaml_files(NLU_SUFFIXES) if is_nlu_file(p) and not self._is_domain(p)]
 
     def _is_domain(self, path: Path) -> bool:
         # domain.yml has `responses:` too, which would make it look like an NLU file

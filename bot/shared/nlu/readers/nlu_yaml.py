@@ -50,11 +50,20 @@ def read_nlu_text(text: str, source: str | Path | None = None) -> TrainingData:
 
 def load_nlu_files(paths: Iterable[str | Path]) -> TrainingData:
     """Reads and merges several NLU files; exact duplicate examples are kept once (as Rasa does)."""
-    parts = [read_nlu_yaml(path) for path in paths]
+    parts = [_read_nlu_file(Path(path)) for path in paths]
     merged = TrainingData().merge(*parts) if parts else TrainingData()
     merged.training_examples = _without_duplicates(merged.training_examples)
     fill_response_phrases(merged)
     return merged
+
+
+def _read_nlu_file(path: Path) -> TrainingData:
+    """YAML, or Rasa's JSON format (which Rasa 3 still trains on) by the file's suffix."""
+    if path.suffix.lower() == ".json":
+        from bot.shared.nlu.readers.other_formats import read_rasa_json
+
+        return read_rasa_json(path)
+    return read_nlu_yaml(path)
 
 
 def find_nlu_files(paths: Iterable[str | Path]) -> list[Path]:
@@ -67,18 +76,21 @@ def find_nlu_files(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def is_nlu_file(path: str | Path) -> bool:
-    """True for a YAML file with a top-level `nlu:` or `responses:` key.
+    """True for a YAML file with a top-level `nlu:` or `responses:` key, or a Rasa JSON NLU file.
 
     Note that a domain file has `responses:` too; callers exclude the domain first (as Rasa does).
     A file that cannot be read as text is not an NLU file; broken YAML is reported when it is read.
     """
     path = Path(path)
-    if path.suffix.lower() not in YAML_SUFFIXES or not path.is_file():
+    json_file = path.suffix.lower() == ".json"
+    if (path.suffix.lower() not in YAML_SUFFIXES and not json_file) or not path.is_file():
         return False
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return False
+    if json_file:  # broken JSON with the key is reported when it is read
+        return '"rasa_nlu_data"' in text
     # Block-style YAML (what everyone writes) shows top-level keys at column 0, so a line scan
     # answers without parsing large files twice. Flow style falls back to a real parse.
     if _TOP_LEVEL_NLU.search(text):
