@@ -8,7 +8,7 @@ import os
 import socket
 import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,6 +121,19 @@ def redis_url() -> str:
     except (redis.RedisError, OSError) as error:
         _unavailable("Redis", str(error))
     return REDIS_URL
+
+
+@pytest.fixture(scope="module")
+def shared_stores(postgres_url: str, redis_url: str, tmp_path_factory: pytest.TempPathFactory,
+                  request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A PostgreSQL schema and Redis key prefix only this test module's `bot run` processes use, with the
+    endpoints.yml naming them (see tests/bot_processes.py); both are removed after the module."""
+    from tests.bot_processes import SharedStores
+
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")[:16]
+    stores = SharedStores.create(postgres_url, redis_url, tmp_path_factory.mktemp(name), name)
+    yield stores
+    _run(stores.remove)
 
 
 # A two-intent project (greet, goodbye) that tests extend with their own config, stories or rules.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -12,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from services.parcel_service import ParcelStore
+from tests.bot_processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -51,14 +51,8 @@ def test_seeds_only_an_empty_database(tmp_path: Path) -> None:
     reopened.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_runs_as_a_module(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "services.parcel_service", "--port", str(port), "--db", str(tmp_path / "p.sqlite3")],
         cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

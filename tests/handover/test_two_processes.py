@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -25,9 +24,8 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import _run
+from tests.bot_processes import SharedStores, bot_processes
 from tests.handover.conftest import PASSWORD
-from tests.server.test_multi_process import _free_port, _wait_until_healthy
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -35,19 +33,6 @@ WEBHOOK = "/webhooks/rest/webhook"
 TOKEN = "two-process-token"
 AGENTS = [f"agent{n}" for n in range(12)]
 ADMIN = "boss"
-
-
-def _endpoints(path: Path, postgres_url: str, schema: str, redis_url: str, key_prefix: str) -> Path:
-    from sqlalchemy.engine import make_url
-
-    database = make_url(postgres_url)
-    path.write_text(
-        "tracker_store:\n  type: sql\n  dialect: postgresql\n"
-        f"  url: {database.host}\n  port: {database.port}\n  db: {database.database}\n"
-        f"  username: {database.username}\n  schema: {schema}\n"
-        f"lock_store:\n  type: redis\n  url: {redis_url}\n  key_prefix: {key_prefix}\n"
-    )
-    return path
 
 
 def _bot(*args: str, cwd: Path, stdin: str | None = None) -> str:
@@ -74,37 +59,19 @@ class Deployment:
 
 
 @pytest.fixture(scope="module")
-def deployment(helpdesk_project: Path, postgres_url: str, redis_url: str,
-               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Deployment]:
+def deployment(helpdesk_project: Path, shared_stores: SharedStores, tmp_path_factory: pytest.TempPathFactory
+               ) -> Iterator[Deployment]:
     """Agents created with `bot agents create`, then two `bot run` processes on the same endpoints.yml."""
     helpdesk = helpdesk_project
-    work = tmp_path_factory.mktemp("handover_two_processes")
-    schema = f"test_h2p_{uuid.uuid4().hex[:10]}"
-    key_prefix = f"test-h2p-{uuid.uuid4().hex[:10]}"
-    endpoints = _endpoints(work / "endpoints.yml", postgres_url, schema, redis_url, key_prefix)
-    processes: list[subprocess.Popen] = []
-    logs = []
-    try:
-        tokens = {}
-        for name in AGENTS:
-            _bot("agents", "create", name, "--role", "agent", "--endpoints", str(endpoints), cwd=helpdesk,
-                 stdin=PASSWORD + "\n")
-            tokens[name] = _bot("agents", "token", name, "--endpoints", str(endpoints), cwd=helpdesk).strip()
-        _bot("agents", "create", ADMIN, "--role", "admin", "--endpoints", str(endpoints), cwd=helpdesk,
-             stdin=PASSWORD + "\n")
-        tokens[ADMIN] = _bot("agents", "token", ADMIN, "--endpoints", str(endpoints), cwd=helpdesk).strip()
-        ports = [_free_port(), _free_port()]
-        for index, port in enumerate(ports):
-            log = open(work / f"server{index}.log", "w")  # noqa: SIM115 - closed below
-            logs.append(log)
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "bot.cli.main", "run", "--model", str(helpdesk / "models"),
-                 "--endpoints", str(endpoints), "--port", str(port), "--project-dir", str(helpdesk),
-                 "--auth-token", TOKEN],
-                cwd=helpdesk, env=dict(os.environ), stdout=log, stderr=subprocess.STDOUT))
-        bases = [f"http://127.0.0.1:{port}" for port in ports]
-        for index, (base, process) in enumerate(zip(bases, processes, strict=True)):
-            _wait_until_healthy(base, process, work / f"server{index}.log", timeout=180)
+    endpoints = str(shared_stores.endpoints)
+    tokens = {}
+    for name, role in [(name, "agent") for name in AGENTS] + [(ADMIN, "admin")]:
+        _bot("agents", "create", name, "--role", role, "--endpoints", endpoints, cwd=helpdesk, stdin=PASSWORD + "\n")
+        tokens[name] = _bot("agents", "token", name, "--endpoints", endpoints, cwd=helpdesk).strip()
+    with bot_processes(2, project=helpdesk, model=helpdesk / "models", endpoints=shared_stores.endpoints,
+                       work=tmp_path_factory.mktemp("handover_two_processes"), args=("--auth-token", TOKEN)
+                       ) as running:
+        bases = [server.base for server in running]
         # Away, not offline: routing offers nobody anything (so every agent may accept a queued
         # conversation) and takes nothing back from an agent who is offline past the grace period.
         for name in AGENTS:
@@ -112,35 +79,6 @@ def deployment(helpdesk_project: Path, postgres_url: str, redis_url: str,
                                  headers={"Authorization": f"Bearer {tokens[name]}"}, timeout=60)
             assert response.status_code == 200, response.text
         yield Deployment(bases, tokens)
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for log in logs:
-            log.close()
-        _run(lambda: _cleanup(postgres_url, schema, redis_url, key_prefix))
-
-
-async def _cleanup(postgres_url: str, schema: str, redis_url: str, key_prefix: str) -> None:
-    import asyncpg
-    import redis.asyncio as aioredis
-
-    conn = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
-    await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-    await conn.close()
-    client = aioredis.Redis.from_url(redis_url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{key_prefix}*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
 
 
 async def _say(http: httpx.AsyncClient, base: str, sender: str, text: str) -> list[dict[str, Any]]:

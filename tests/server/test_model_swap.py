@@ -48,10 +48,11 @@ async def _conversation(client: httpx.AsyncClient, sender: str, done: asyncio.Ev
 @pytest.mark.slow
 def test_put_model_swaps_under_load_without_failed_requests_or_growth(tiny_project, second_model):
     """`bot run` as a process; 10 conversations keep talking while the model is swapped 6 times."""
-    from tests.server.test_run_subprocess import _command, _free_port, _wait_until_healthy
+    from tests.bot_processes import free_port
+    from tests.server.test_run_subprocess import _command, _wait_until_healthy
 
     first_model = sorted((tiny_project / "models").glob("*.tar.gz"))[-1]
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen([*_command(), "--model", str(first_model), "--port", str(port), "--project-dir",
                                 str(tiny_project), "--auth-token", TOKEN], cwd=tiny_project, env=os.environ.copy(),

@@ -15,13 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import shutil
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,7 +28,7 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 
-from tests.conftest import _run
+from tests.bot_processes import SharedStores, bot_processes
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
 
@@ -67,12 +62,6 @@ class Servers:
         return sorted(runs, key=lambda run: run["started"])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def serial_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A trained copy of the serial project."""
@@ -86,90 +75,16 @@ def serial_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def postgres_schema_for_module(postgres_url: str) -> Iterator[str]:
-    """A schema only this module's servers use, dropped afterwards."""
-    schema = f"test_mp_{uuid.uuid4().hex[:10]}"
-    yield schema
-    import asyncpg
-
-    async def drop() -> None:
-        conn = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg", "postgresql"))
-        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        await conn.close()
-
-    _run(drop)
-
-
-@pytest.fixture(scope="module")
-def servers(postgres_url: str, redis_url: str, postgres_schema_for_module: str, serial_project: Path,
-            tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+def servers(shared_stores: SharedStores, serial_project: Path, tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[Servers]:
     """Two `bot run` processes on one endpoints.yml, started at the same moment (as a deploy would)."""
-    from sqlalchemy.engine import make_url
-
     work = tmp_path_factory.mktemp("multi_process")
-    key_prefix = f"test-mp-{uuid.uuid4().hex[:10]}"
-    database = make_url(postgres_url)
-    endpoints = work / "endpoints.yml"
-    endpoints.write_text(
-        "tracker_store:\n  type: sql\n  dialect: postgresql\n"
-        f"  url: {database.host}\n  port: {database.port}\n  db: {database.database}\n"
-        f"  username: {database.username}\n  schema: {postgres_schema_for_module}\n"
-        f"lock_store:\n  type: redis\n  url: {redis_url}\n  key_prefix: {key_prefix}\n"
-    )
     action_log = work / "actions.jsonl"
-    env = {**os.environ, "RECORD_ACTION_SECONDS": str(ACTION_SECONDS), "RECORD_ACTION_LOG": str(action_log)}
-    ports = [_free_port(), _free_port()]
-    processes: list[subprocess.Popen] = []
-    logs = []
-    try:
-        for index, port in enumerate(ports):
-            log = open(work / f"server{index}.log", "w")  # noqa: SIM115 - closed below
-            logs.append(log)
-            processes.append(subprocess.Popen(
-                [sys.executable, "-m", "bot.cli.main", "run", "--model", "models", "--endpoints", str(endpoints),
-                 "--port", str(port), "--project-dir", str(serial_project), "--auth-token", TOKEN],
-                cwd=serial_project, env=env, stdout=log, stderr=subprocess.STDOUT))
-        bases = [f"http://127.0.0.1:{port}" for port in ports]
-        for index, (base, process) in enumerate(zip(bases, processes, strict=True)):
-            _wait_until_healthy(base, process, work / f"server{index}.log")
-        yield Servers(bases, [p.pid for p in processes], action_log, redis_url, key_prefix)
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        for log in logs:
-            log.close()
-        _run(lambda: _delete_keys(redis_url, key_prefix))
-
-
-def _wait_until_healthy(base: str, process: subprocess.Popen, log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"bot run exited with {process.returncode}:\n{log.read_text()}")
-        try:
-            if httpx.get(f"{base}/health", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError(f"bot run did not become healthy in {timeout:g} s:\n{log.read_text()}")
-
-
-async def _delete_keys(url: str, key_prefix: str) -> None:
-    client = aioredis.Redis.from_url(url)
-    try:
-        keys = [key async for key in client.scan_iter(match=f"{key_prefix}:*")]
-        if keys:
-            await client.delete(*keys)
-    finally:
-        await client.aclose()
+    env = {"RECORD_ACTION_SECONDS": str(ACTION_SECONDS), "RECORD_ACTION_LOG": str(action_log)}
+    with bot_processes(2, project=serial_project, model=serial_project / "models", endpoints=shared_stores.endpoints,
+                       work=work, args=("--auth-token", TOKEN), env=env) as running:
+        yield Servers([server.base for server in running], [server.process.pid for server in running], action_log,
+                      shared_stores.redis_url, shared_stores.key_prefix)
 
 
 async def _stored_tracker(base: str, conversation_id: str) -> dict[str, Any]:

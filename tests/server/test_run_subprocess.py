@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -19,15 +18,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.bot_processes import free_port
+
 pytestmark = pytest.mark.slow
 
 TOKEN = "subprocess-token"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _command() -> list[str]:
@@ -53,7 +48,7 @@ def _wait_until_healthy(base: str, process: subprocess.Popen, timeout: float = 6
 
 
 def test_bot_run_serves_and_stops_gracefully(tiny_project: Path) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "SLOW_ACTION_SECONDS": "2"}
     process = subprocess.Popen(
@@ -113,7 +108,7 @@ def test_sigterm_under_load_answers_everything_and_exits_within_the_grace_period
     request gets an answer (200, or 503 while draining) or a refused connection, never silence, and
     the process exits before its grace period is up. (Sanic's own handling dropped requests in
     flight and took 32 s of a 15 s grace period.)"""
-    port, grace = _free_port(), 20
+    port, grace = free_port(), 20
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [*_command(), "--model", "models", "--port", str(port), "--project-dir", str(tiny_project),

@@ -7,7 +7,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,20 +17,15 @@ import httpx
 import pytest
 
 from bot.server.logging import JsonFormatter, configure_logging, worker_number
+from tests.bot_processes import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_two_workers_log_like_one(tiny_project: Path, tmp_path: Path, redis_url: str) -> None:
     endpoints = tmp_path / "endpoints.yml"
     endpoints.write_text(f"lock_store:\n  type: redis\n  url: {redis_url}\n  key_prefix: workers{os.getpid()}\n")
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli.main", "run", "--workers", "2", "--port", str(port), "--log-format", "json",
