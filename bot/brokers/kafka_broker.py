@@ -4,7 +4,8 @@ Rasa's keys: `url` (bootstrap servers: "host:port", several comma-separated), `t
 `client_id`, `partition_by_sender`, `security_protocol` (PLAINTEXT, SASL_PLAINTEXT, SSL, SASL_SSL),
 `sasl_mechanism`, `sasl_username`, `sasl_password`, `ssl_cafile`, `ssl_certfile`, `ssl_keyfile`,
 `ssl_check_hostname`. The producer waits for all in-sync replicas (acks=all) and is idempotent, so a
-retried send is not stored twice. `partition_by_sender` defaults to true here (Rasa: false): Kafka
+retried send is not stored twice; `enable_idempotence: false` turns that off for Kafka-protocol brokers
+that refuse aiokafka's producer-id request (Tansu 0.6 does; the test broker runs that way). `partition_by_sender` defaults to true here (Rasa: false): Kafka
 keeps order only within a partition, and keying by conversation keeps each conversation in one.
 """
 
@@ -50,6 +51,12 @@ class KafkaEventBroker:
             raise InvalidEndpoints(f"event_broker security_protocol '{protocol}' is not known", location=location,
                                    hint=f"use one of {', '.join(_PROTOCOLS)}")
         options: dict[str, Any] = {"security_protocol": protocol}
+        idempotent = config.get("enable_idempotence", True)
+        if not isinstance(idempotent, bool):
+            raise InvalidEndpoints(f"event_broker enable_idempotence must be true or false, not '{idempotent}'",
+                                   location=location, hint="leave it out (true) unless your broker refuses it")
+        if not idempotent:
+            options["enable_idempotence"] = False
         if config.get("client_id"):
             options["client_id"] = str(config["client_id"])
         if protocol.startswith("SASL"):
@@ -73,8 +80,8 @@ class KafkaEventBroker:
         from aiokafka.errors import KafkaError
 
         await self.close()
-        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, acks="all", enable_idempotence=True,
-                                    **self.producer_options)
+        options = {"acks": "all", "enable_idempotence": True, **self.producer_options}
+        producer = AIOKafkaProducer(bootstrap_servers=self.bootstrap_servers, **options)
         try:
             await producer.start()
         except (KafkaError, OSError) as error:

@@ -1,5 +1,5 @@
-"""The Kafka broker through aiokafka. No Kafka server can be installed here, so these test the
-configuration, the records it sends and that an unreachable Kafka leaves every event in the outbox."""
+"""The Kafka broker's configuration, the records it sends, and an unreachable Kafka (every event stays
+in the outbox). test_kafka_real_broker.py runs it against a real Kafka-protocol broker."""
 
 from __future__ import annotations
 
@@ -46,6 +46,11 @@ def test_defaults_and_bad_values() -> None:
         create_event_broker({"type": "kafka", "security_protocol": "ssh"})
     with pytest.raises(InvalidEndpoints, match="url"):
         create_event_broker({"type": "kafka", "url": {"host": "x"}})
+    with pytest.raises(InvalidEndpoints, match="enable_idempotence must be true or false"):
+        create_event_broker({"type": "kafka", "enable_idempotence": "no"})
+    assert "enable_idempotence" not in broker.producer_options  # the default: aiokafka's idempotent producer
+    plain = create_event_broker({"type": "kafka", "enable_idempotence": False})
+    assert plain.producer_options["enable_idempotence"] is False
 
 
 async def test_unreachable_kafka_keeps_the_events_in_the_outbox(tmp_path) -> None:
