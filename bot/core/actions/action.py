@@ -13,6 +13,10 @@ if TYPE_CHECKING:
     from bot.core.actions.action_executor import ActionExecutor
     from bot.core.tracker import DialogueStateTracker
 
+# Which variation of a response is said. One generator for every context: a new random.Random()
+# seeds itself from os.urandom, and a turn makes several contexts (5 % of a busy server's loop).
+_RESPONSE_CHOICE = random.Random()
+
 
 @dataclass
 class ActionContext:
@@ -21,7 +25,7 @@ class ActionContext:
     domain: Domain
     executor: ActionExecutor | None = None
     output_channel: str | None = None
-    rng: random.Random = field(default_factory=random.Random)
+    rng: random.Random = field(default_factory=lambda: _RESPONSE_CHOICE)
 
     def response(self, name: str, tracker: DialogueStateTracker, **extra_slots: Any) -> BotUttered | None:
         """The domain response `name` filled with the tracker's slots, as a BotUttered event, or None."""

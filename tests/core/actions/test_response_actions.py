@@ -146,3 +146,16 @@ async def test_custom_action_rejection_and_failures(executor, caplog) -> None:
     assert failed.text == "Our systems are busy."
     [failed] = await RemoteAction("action_missing").run(tracker, context(domain, None))
     assert failed.text == DEFAULT_FAILURE_TEXT
+
+
+def test_contexts_share_one_generator_for_variations_instead_of_seeding_one_per_action() -> None:
+    """A turn builds several contexts; a new random.Random() reads os.urandom each time (it was 5 % of
+    a loaded server's event loop). Variations still vary: the shared generator moves on."""
+    domain = Domain.from_dict({"responses": {"utter_hi": [{"text": f"hi {n}"} for n in range(8)]}})
+    first, second = ActionContext(domain), ActionContext(domain)
+    assert first.rng is second.rng
+    tracker = DialogueStateTracker("anna", [])
+    said = {first.response("utter_hi", tracker).text for _ in range(60)}
+    assert len(said) > 1
+    seeded = ActionContext(domain, rng=random.Random(3))  # a caller may still bring its own
+    assert seeded.rng is not first.rng
