@@ -251,13 +251,16 @@ PEER_BOTS = REPO.parent / "shared" / "rasa-bots"
 MOODBOT_MESSAGES = ["hello", "I am feeling great", "are you a bot?", "bye"]
 
 
-def peer_models(bot: str, rasa_python: Path, work: Path) -> tuple[Model, Model]:
-    """The bot trained by `bot train` and by `rasa train`, from one copy (each into its own folder)."""
+def peer_models(bot: str, rasa_python: Path | None, work: Path) -> tuple[Model, Model]:
+    """The bot trained by `bot train` and by `rasa train`, from one copy (each into its own folder);
+    without `rasa_python` only ours is trained (the second model is then not usable)."""
     project = work / bot
     shutil.copytree(PEER_BOTS / bot, project)
     messages = MOODBOT_MESSAGES if bot.endswith("moodbot") else ["hello"]
-    for command in ([sys.executable, "-m", "bot.cli.main", "train", "--out", "models-ours"],
-                    [str(rasa_python), "-m", "rasa", "train", "--out", "models-rasa"]):
+    commands = [[sys.executable, "-m", "bot.cli.main", "train", "--out", "models-ours"]]
+    if rasa_python is not None:
+        commands.append([str(rasa_python), "-m", "rasa", "train", "--out", "models-rasa"])
+    for command in commands:
         result = subprocess.run(command, cwd=project, capture_output=True, text=True, env=peer_environment(None))
         if result.returncode != 0:
             raise SystemExit(f"{' '.join(command[:4])} failed:\n{result.stdout[-2000:]}{result.stderr[-2000:]}")

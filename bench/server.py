@@ -5,6 +5,7 @@
     python bench/server.py coldstart   # process start until /health answers 200 (median of 3)
     python bench/server.py all
     python bench/server.py latency --peer rasa --levels 1,10 --think 0,1   # side by side with Rasa 3.6
+    python bench/server.py latency --bot rasa-init-moodbot --setups embedded --levels 1,10,100 --think 0 --client raw
 
 Each runs against the embedded stores (SQLite + in-process locks) and PostgreSQL + Redis
 (`--setups` picks). See bench/README.md ("Server") for what the figures mean.
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import functools
 import itertools
 import json
 import os
@@ -72,22 +75,74 @@ def _print_table(title: str, header: list[str], rows: list[list[Any]]) -> None:
 
 # -- latency ---------------------------------------------------------------------------------------
 
+class RawClient:
+    """A minimal HTTP/1.1 keep-alive client for `--client raw`: one connection, JSON POSTs, replies
+    with Content-Length (what Sanic sends). It costs the load generator a fraction of httpx's CPU,
+    so on 2 cores more of the machine is left to the server."""
+
+    def __init__(self, base: str) -> None:
+        host, _, port = base.removeprefix("http://").partition(":")
+        self.host, self.port = host, int(port)
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: dict[str, Any]) -> tuple[int, bytes]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+        assert self.reader is not None
+        payload = json.dumps(body).encode()
+        self.writer.write(f"POST {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
+                          f"Content-Type: application/json\r\nContent-Length: {len(payload)}\r\n\r\n".encode()
+                          + payload)
+        try:
+            status = int((await self.reader.readline()).split()[1])
+            length, close = 0, False
+            while (line := await self.reader.readline()) not in (b"\r\n", b""):
+                name, _, value = line.decode("latin-1").partition(":")
+                name = name.strip().lower()
+                if name == "content-length":
+                    length = int(value)
+                elif name == "connection" and value.strip().lower() == "close":
+                    close = True
+            reply = await self.reader.readexactly(length)
+        except (ValueError, IndexError, asyncio.IncompleteReadError) as error:
+            await self.close()
+            raise ConnectionError(f"bad HTTP answer: {error!r}") from error
+        if close:
+            await self.close()
+        return status, reply
+
+    async def close(self) -> None:
+        writer, self.writer, self.reader = self.writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(OSError):
+                await writer.wait_closed()
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system) of process `pid` so far, from /proc; of this process when None."""
+    if pid is None:
+        return time.process_time()
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
 async def _run_level(base: str, concurrency: int, seconds: float, max_messages: int, model: Model,
-                     think: float = 0.0) -> dict[str, Any]:
+                     think: float = 0.0, *, client: str = "httpx", server_pid: int | None = None) -> dict[str, Any]:
     """`concurrency` conversations, each sending its next message `think` seconds (±50 %, 0 = at once)
     after the last is answered; after `model.turns_per_conversation` messages a worker starts a new
     conversation, as users do. think=0 measures capacity; a think time measures what a customer waits
-    while that many conversations are open at once."""
+    while that many conversations are open at once. The CPU time of the load generator (this process)
+    and of the server over the level is reported beside the figures: both share the machine's cores."""
     messages = model.messages
     latencies: list[float] = []
     errors = empty = 0
     sent = itertools.count()
     run = uuid.uuid4().hex[:6]
     limits = httpx.Limits(max_connections=concurrency + 5, max_keepalive_connections=concurrency + 5)
-    started = time.perf_counter()
-    deadline = started + seconds
 
-    async def conversation(client: httpx.AsyncClient, worker: int) -> None:
+    async def conversation(post: Callable[[dict[str, Any]], Any], worker: int, deadline: float) -> None:
         nonlocal errors, empty
         pause = random.Random(worker)
         if think:
@@ -99,31 +154,50 @@ async def _run_level(base: str, concurrency: int, seconds: float, max_messages: 
             text = messages[turn % len(messages)]
             before = time.perf_counter()
             try:
-                response = await client.post(f"{base}/webhooks/rest/webhook",
-                                             json={"sender": sender, "message": text})
-            except httpx.HTTPError as error:
+                status, reply = await post({"sender": sender, "message": text})
+            except (httpx.HTTPError, OSError) as error:
                 errors += 1
                 if errors == 1:
                     print(f"    first error: {error!r}", file=sys.stderr)
                 continue
-            if response.status_code != 200:
+            if status != 200:
                 errors += 1
                 if errors == 1:
-                    print(f"    first error: {response.status_code} {response.text[:300]}", file=sys.stderr)
+                    print(f"    first error: {status} {reply[:300]!r}", file=sys.stderr)
                 continue
             latencies.append(time.perf_counter() - before)
-            empty += not response.json()  # the bot chose to say nothing (still a full round trip)
+            empty += not json.loads(reply)  # the bot chose to say nothing (still a full round trip)
             if think:
                 await asyncio.sleep(pause.uniform(0.5, 1.5) * think)
 
-    async with httpx.AsyncClient(timeout=60, limits=limits) as client:
-        await asyncio.gather(*(conversation(client, worker) for worker in range(concurrency)))
-    elapsed = time.perf_counter() - started
+    async with httpx.AsyncClient(timeout=60, limits=limits) as shared:
+        async def httpx_post(body: dict[str, Any]) -> tuple[int, bytes]:
+            response = await shared.post(f"{base}/webhooks/rest/webhook", json=body)
+            return response.status_code, response.content
+
+        raw = [RawClient(base) for _ in range(concurrency)] if client == "raw" else []
+        posts = [functools.partial(raw[worker].post, "/webhooks/rest/webhook") if raw else httpx_post
+                 for worker in range(concurrency)]
+        client_cpu, server_cpu = _cpu_seconds(None), _cpu_seconds(server_pid) if server_pid else 0.0
+        started = time.perf_counter()
+        try:
+            await asyncio.gather(*(conversation(posts[worker], worker, started + seconds)
+                                   for worker in range(concurrency)))
+        finally:
+            for connection in raw:
+                await connection.close()
+        elapsed = time.perf_counter() - started
+        client_cpu = _cpu_seconds(None) - client_cpu
+        server_cpu = _cpu_seconds(server_pid) - server_cpu if server_pid else None
     return {"concurrency": concurrency, "think_s": think, "messages": len(latencies), "errors": errors, "empty_replies": empty,
             "seconds": elapsed,
             "p50_ms": 1000 * _percentile(latencies, 0.5) if latencies else None,
             "p99_ms": 1000 * _percentile(latencies, 0.99) if latencies else None,
-            "messages_per_s": len(latencies) / elapsed, "load": _load()}
+            "messages_per_s": len(latencies) / elapsed, "load": _load(), "client": client,
+            "client_cpu_ms_per_msg": 1000 * client_cpu / max(len(latencies), 1),
+            "server_cpu_ms_per_msg": 1000 * server_cpu / max(len(latencies), 1) if server_cpu is not None else None,
+            "client_cpu_share": client_cpu / elapsed,
+            "server_cpu_share": server_cpu / elapsed if server_cpu is not None else None}
 
 
 def latency(target: Target, setups: list[StoreSetup], args: argparse.Namespace, work: Path) -> list[dict]:
@@ -136,7 +210,8 @@ def latency(target: Target, setups: list[StoreSetup], args: argparse.Namespace, 
             asyncio.run(_run_level(server.base, 1, 30, 10, model))  # warm-up (lazy imports, pools)
             for think in args.think:
                 for level in args.levels:
-                    row = asyncio.run(_run_level(server.base, level, args.seconds, args.max_messages, model, think))
+                    row = asyncio.run(_run_level(server.base, level, args.seconds, args.max_messages, model, think,
+                                                 client=args.client, server_pid=server.process.pid))
                     row["setup"] = setup.name
                     row["system"] = target.system
                     row["rss_mb"] = server.rss_bytes()[0] / 2**20
@@ -153,9 +228,16 @@ def print_latency(results: list[dict], model: Model, args: argparse.Namespace) -
         f"Round trip POST /webhooks/rest/webhook ({model.origin}, up to {args.seconds:g} s or "
         f"{args.max_messages} messages per level)",
         ["system", "stores", "conversations", "think s", "messages", "errors", "empty", "p50 ms", "p99 ms", "msg/s",
+         "server CPU ms/msg", "server CPU %", f"client ({args.client}) CPU ms/msg", "client CPU %",
          "server RSS MB", "load 1/5/15"],
         [[r["system"], r["setup"], r["concurrency"], _fmt(r["think_s"]), r["messages"], r["errors"], r["empty_replies"], _fmt(r["p50_ms"]), _fmt(r["p99_ms"]),
-          _fmt(r["messages_per_s"]), _fmt(r["rss_mb"], 0), r["load"]] for r in results])
+          _fmt(r["messages_per_s"]), _fmt(r["server_cpu_ms_per_msg"], 2), _fmt(_percent(r["server_cpu_share"]), 0),
+          _fmt(r["client_cpu_ms_per_msg"], 2), _fmt(_percent(r["client_cpu_share"]), 0),
+          _fmt(r["rss_mb"], 0), r["load"]] for r in results])
+
+
+def _percent(share: float | None) -> float | None:
+    return None if share is None else 100 * share
 
 
 def _fmt(value: float | None, digits: int = 1) -> str:
@@ -285,6 +367,9 @@ def _setups(names: list[str], args: argparse.Namespace, work: Path) -> list[Stor
 
 def _targets(args: argparse.Namespace, work: Path) -> list[Target]:
     """Our server on the example (or --model / --tiny); with --peer, ours and Rasa's on a Rasa bot."""
+    if args.bot:
+        ours, _ = peer_models(args.bot, None, work)
+        return [Target("ours", ours, lambda setup, log: Server(ours, setup, log))]
     if not args.peer:
         model = resolve_model(args.model, tiny=args.tiny, work=work)
         return [Target("ours", model, lambda setup, log: Server(model, setup, log))]
@@ -315,6 +400,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--peer", choices=["rasa"], help="also measure Rasa 3.6 (its own venv) on the same "
                         "Rasa bot, stores and load; the model is then that bot's, trained by both")
     parser.add_argument("--peer-bot", default="rasa-init-moodbot", help="the bot in ../shared/rasa-bots for --peer")
+    parser.add_argument("--bot", help="ours only, on this bot of ../shared/rasa-bots (as --peer rasa trains it), "
+                        "e.g. rasa-init-moodbot")
+    parser.add_argument("--client", choices=["httpx", "raw"], default="httpx",
+                        help="latency: the load generator's HTTP client; raw is a minimal keep-alive client that "
+                        "leaves more CPU to the server")
     parser.add_argument("--rasa-python", type=Path, help="Python of Rasa's venv (default: ../rasa-venv/bin/python)")
     parser.add_argument("--out", type=Path, help="write the figures as JSON")
     args = parser.parse_args(argv)

@@ -43,12 +43,16 @@ class Load:
         self.statuses: dict[int, int] = {}
         self.acknowledged: dict[str, list[int]] = {}
         self.failovers = 0
+        self.cut_short = 0
 
 
 async def _conversation(client: httpx.AsyncClient, bases: list[str], alive: list[bool], sender: str,
-                        messages: list[str], count: int, load: Load, start: int) -> None:
+                        messages: list[str], count: int, load: Load, start: int, deadline: float) -> None:
     turn = itertools.count(start)
     for number in range(count):
+        if time.perf_counter() >= deadline:
+            load.cut_short += 1  # --max-seconds passed: the rest of this conversation is not sent
+            return
         body = {"sender": sender, "message": messages[number % len(messages)], "metadata": {"soak": number}}
         while True:
             index = next(turn) % len(bases)
@@ -80,14 +84,19 @@ async def _drive(bases: list[str], alive: list[bool], args: argparse.Namespace, 
     async def one(index: int) -> None:
         nonlocal done
         async with gate:
-            await _conversation(client, bases, alive, f"soak-{index}", messages, args.messages, load, index)
+            await _conversation(client, bases, alive, f"soak-{index}", messages, args.messages, load, index,
+                                started + args.max_seconds)
         done += 1
         if kill is not None and done == total // 2:
             kill()
+        if done % max(total // 10, 1) == 0:
+            elapsed = time.perf_counter() - started
+            print(f"    {done}/{total} conversations, {len(load.latencies)} messages in {elapsed:.0f} s "
+                  f"({len(load.latencies) / elapsed:.1f} msg/s), load {_load()}", file=sys.stderr)
 
     limits = httpx.Limits(max_connections=args.concurrency * 2, max_keepalive_connections=args.concurrency * 2)
+    started = time.perf_counter()
     async with httpx.AsyncClient(limits=limits) as client:
-        started = time.perf_counter()
         await asyncio.gather(*(one(index) for index in range(total)))
         return load, time.perf_counter() - started
 
@@ -115,7 +124,12 @@ def _rss_mb(server: Server) -> float | None:
     return round(server.rss_bytes()[0] / 2**20)
 
 
+def _load() -> str:
+    return "/".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def run(setup: StoreSetup, args: argparse.Namespace, work: Path, model: Any) -> dict[str, Any]:
+    began, load_before = time.perf_counter(), _load()
     servers = [Server(model, setup, work / f"{setup.name}-{i}.log") for i in range(args.processes)]
     for server in servers:
         server.start()
@@ -145,6 +159,8 @@ def run(setup: StoreSetup, args: argparse.Namespace, work: Path, model: Any) -> 
         "5xx": sum(n for status, n in load.statuses.items() if status >= 500),
         "statuses": load.statuses, "failovers": load.failovers, **checked,
         "rss_start_mb": rss_start, "rss_end_mb": rss_end,
+        "cut_short": load.cut_short, "load_seconds": round(seconds), "run_seconds": round(time.perf_counter() - began),
+        "load_before": load_before, "load_after": _load(),
     }
 
 
@@ -156,6 +172,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--concurrency", type=int, default=64, help="conversations in flight")
     parser.add_argument("--processes", type=int, default=1, help="bot run processes (more than 1: postgres+redis)")
     parser.add_argument("--kill", action="store_true", help="kill -9 one process halfway (needs --processes 2)")
+    parser.add_argument("--max-seconds", type=float, default=1800,
+                        help="stop starting messages after this long (counted as cut_short conversations)")
     parser.add_argument("--model", type=Path, default=None, help="model folder (default: models/)")
     parser.add_argument("--tiny", action="store_true", help="use tests/server/data/tiny (trained first)")
     parser.add_argument("--postgres-url", default="postgresql://postgres@127.0.0.1:5432/test")
