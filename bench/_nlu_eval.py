@@ -127,6 +127,38 @@ def _text_key(text: str, tokens: list[Any]) -> str:
     return hashlib.sha1(f"{text}\x00{spans}".encode()).hexdigest()
 
 
+def entity_error_kinds(gold: list[list[dict[str, Any]]], predicted: list[list[dict[str, Any]]]
+                       ) -> dict[str, dict[str, int]]:
+    """Per gold entity type, its misses split by kind, and per predicted type its spurious spans.
+
+    `type`: a prediction with the same span but another type; `boundary`: an overlapping prediction
+    with other ends; `missed`: nothing overlaps it; `spurious`: a prediction overlapping no gold
+    entity (counted under the predicted type). Sorted by the most errors first.
+    """
+    kinds: dict[str, dict[str, int]] = {}
+
+    def count(label: str, kind: str) -> None:
+        kinds.setdefault(label, {"correct": 0, "type": 0, "boundary": 0, "missed": 0, "spurious": 0})[kind] += 1
+
+    for gold_entities, predicted_entities in zip(gold, predicted, strict=True):
+        gold_spans = {(e["entity"], e["start"], e["end"]) for e in gold_entities}
+        predicted_spans = {(e["entity"], e["start"], e["end"]) for e in predicted_entities}
+        for label, start, end in gold_spans:
+            if (label, start, end) in predicted_spans:
+                count(label, "correct")
+            elif any((s, e) == (start, end) for _, s, e in predicted_spans):
+                count(label, "type")
+            elif any(s < end and e > start for _, s, e in predicted_spans):
+                count(label, "boundary")
+            else:
+                count(label, "missed")
+        for label, start, end in predicted_spans - gold_spans:
+            if not any(s < end and e > start for _, s, e in gold_spans):
+                count(label, "spurious")
+    errors = lambda item: -sum(v for k, v in item[1].items() if k != "correct")  # noqa: E731
+    return dict(sorted(kinds.items(), key=errors))
+
+
 def peak_rss_mb() -> float:
     """Peak resident memory of this process so far (ru_maxrss is in KiB on Linux)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -251,6 +283,11 @@ def print_figures(title: str, figures: dict[str, Any]) -> None:
     print(f"\n== {title}")
     width = max(len(key) for key in figures) if figures else 0
     for key, value in figures.items():
+        if isinstance(value, dict) and value and all(isinstance(row, dict) for row in value.values()):
+            print(f"  {key}:")  # a table, one row per label
+            for label, row in value.items():
+                print(f"    {label:<28} " + "  ".join(f"{name} {number}" for name, number in row.items()))
+            continue
         if isinstance(value, float):
             shown = f"{value:.4f}" if abs(value) < 10 else f"{value:.1f}"
         else:

@@ -33,6 +33,7 @@ from _nlu_eval import (  # noqa: E402
     REPO,
     LanguageModelCache,
     Predictions,
+    entity_error_kinds,
     entity_metrics,
     fallback_config,
     intent_metrics,
@@ -165,6 +166,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
           f"{len(train_data.intents)} intents (read in {read_seconds:.1f}s)", flush=True)
 
     config = None if args.baseline else read_config(args.config, args.epochs)
+    train_cpu: float | None = None
     if config is not None and args.seed is not None:
         for step in config.get("pipeline") or []:
             if step.get("name") in ("DIETClassifier", "ResponseSelector"):
@@ -179,12 +181,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         print(f"training {system} in {python.parent.parent}", flush=True)
         trained = train_rasa(config, train_files, language, python, args.threads)
     else:
+        cpu_started = time.process_time()
         trained = train_pipeline(config, train_data, language)
+        train_cpu = time.process_time() - cpu_started
         system = str(args.config)
     print(f"trained {system} in {trained.train_seconds:.1f}s; parsing {len(test_messages)} messages one by one",
           flush=True)
 
+    cpu_started = time.process_time()
     predictions = predict(trained.parse, test_messages)
+    parse_cpu_ms = 1000 * (time.process_time() - cpu_started) / max(1, len(test_messages))
     figures: dict[str, Any] = {
         "dataset": name,
         "system": system,
@@ -194,6 +200,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
     if has_entities and not args.baseline:  # the baseline extracts no entities
         figures.update(entity_metrics(predictions.gold_entities, predictions.predicted_entities))
+        figures["entity_errors_by_type"] = entity_error_kinds(predictions.gold_entities,
+                                                              predictions.predicted_entities)
     fallbacks = sum(p == NLU_FALLBACK_INTENT for p in predictions.predicted_intents)
     if fallbacks:
         figures["fallback_rate"] = fallbacks / len(predictions.predicted_intents)
@@ -215,6 +223,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "train_seconds": trained.train_seconds,
         "load_seconds": trained.load_seconds,
         **latency_metrics(predictions.latencies),
+        # CPU time of this process: what the figures above would be on an idle machine (torch on one thread)
+        **({"train_cpu_seconds": round(train_cpu, 1)} if train_cpu is not None else {}),
+        "parse_cpu_ms_mean": round(parse_cpu_ms, 3),
+        "load_average": " ".join(f"{value:.1f}" for value in os.getloadavg()),
         # The peer's own peak (None when it did not report one), never this process's.
         "peak_rss_mb": peer_figures.get("peak_rss_mb") if trained.finish else peak_rss_mb(),
         "threads": args.threads or ("TensorFlow default" if args.peer else os.environ.get("BOT_TORCH_THREADS", "1")),

@@ -23,12 +23,14 @@ from pydantic import Field, field_validator
 
 from bot.nlu.component import Component, ComponentConfig
 from bot.nlu.extractors.bilou import (
+    NO_ENTITY_TAG,
     bilou_to_entities,
     ensure_consistent_bilou,
     entities_to_bilou,
     tag_without_prefix,
 )
 from bot.nlu.extractors.crf_features import CRF_FEATURES, DEFAULT_CRF_FEATURES, CrfToken, token_features
+from bot.nlu.extractors.crf_values import ValueLexicon
 from bot.shared.errors import InvalidModel
 from bot.shared.nlu.constants import (
     ENTITIES,
@@ -36,6 +38,7 @@ from bot.shared.nlu.constants import (
     ENTITY_ROLE,
     ENTITY_TYPE,
     EXTRACTOR,
+    INTENT,
     TEXT,
 )
 from bot.shared.nlu.message import Message
@@ -57,6 +60,9 @@ class CRFEntityConfig(ComponentConfig):
     L1_c: float = Field(0.1, ge=0)
     L2_c: float = Field(0.1, ge=0)
     featurizers: list[str] = Field(default_factory=list)
+    # not in Rasa: with the feature `entity_values`, a value counts when at least this share of the
+    # times its words occur in the training texts are annotated as that entity (see crf_values)
+    entity_values_min_share: float = Field(0.5, gt=0, le=1)
 
     @field_validator("features")
     @classmethod
@@ -67,6 +73,23 @@ class CRFEntityConfig(ComponentConfig):
         if unknown:
             raise ValueError(f"unknown feature(s) {unknown}; known: {sorted(CRF_FEATURES)}")
         return value
+
+
+def _tag_spans(tags: list[str]) -> list[tuple[int, int, str]]:
+    """(first token, end token, type) of each entity in a BILOU (or plain) tag sequence."""
+    spans: list[tuple[int, int, str]] = []
+    for i, tag in enumerate(tags):
+        label = tag_without_prefix(tag)
+        if tag == NO_ENTITY_TAG:
+            continue
+        previous = tags[i - 1] if i else NO_ENTITY_TAG
+        continues = (spans and spans[-1][1] == i and spans[-1][2] == label and tag[:2] not in ("B-", "U-")
+                     and previous[:2] not in ("L-", "U-"))
+        if continues:
+            spans[-1] = (spans[-1][0], i + 1, label)
+        else:
+            spans.append((i, i + 1, label))
+    return spans
 
 
 class CRFEntityExtractor(Component):
@@ -81,12 +104,25 @@ class CRFEntityExtractor(Component):
         self.models: dict[str, bytes] = {}  # tag set -> trained CRFsuite model, in _TAG_SETS order
         self._taggers: dict[str, Any] | None = None
         self._lock = threading.Lock()  # a CRFsuite tagger holds the sequence being tagged
+        self.values: ValueLexicon | None = None  # the entity_values feature's lexicon
 
     # --- features -------------------------------------------------------------------------------
-    def _crf_tokens(self, message: Message) -> list[CrfToken]:
+    def _crf_tokens(self, message: Message, own_tags: list[str] | None = None) -> list[CrfToken]:
+        """`own_tags`: a training example's entity tags, left out of the entity_values counts."""
         tokens = message.tokens.get(TEXT) or []
         dense = self._dense_features(message, len(tokens)) if self._uses("text_dense_features") else None
-        return [CrfToken.of(token, None if dense is None else dense[i]) for i, token in enumerate(tokens)]
+        crf_tokens = [CrfToken.of(token, None if dense is None else dense[i]) for i, token in enumerate(tokens)]
+        if self._uses("intent"):
+            intent = message.get(INTENT)
+            name = intent.get("name") if isinstance(intent, dict) else intent
+            for token in crf_tokens:
+                token.intent = str(name) if name else None
+        if self.values is not None:
+            words = [token.text.lower() for token in tokens]
+            spans = None if own_tags is None else _tag_spans(own_tags)
+            for token, tags in zip(crf_tokens, self.values.tags(words, spans), strict=True):
+                token.values = tags
+        return crf_tokens
 
     def _uses(self, name: str) -> bool:
         return any(name in window for window in self.config.features)
@@ -116,8 +152,13 @@ class CRFEntityExtractor(Component):
             return
         self._warn_missing_pos(examples)
         tag_sets = [name for name in _TAG_SETS if any(e.get(name) for m in examples for e in m.entities)]
-        tokens = [self._crf_tokens(m) for m in examples]
         entity_tags = [self._tags(m, ENTITY_TYPE) for m in examples]
+        self.values = None
+        if self._uses("entity_values"):
+            self.values = ValueLexicon(self.config.entity_values_min_share)
+            self.values.fit([([t.text.lower() for t in m.tokens[TEXT]], _tag_spans(tags))
+                             for m, tags in zip(examples, entity_tags, strict=True)])
+        tokens = [self._crf_tokens(m, tags) for m, tags in zip(examples, entity_tags, strict=True)]
         self.models = {}
         for tag_set in tag_sets:
             with_entity = tag_set != ENTITY_TYPE
@@ -225,7 +266,10 @@ class CRFEntityExtractor(Component):
         for tag_set, model in self.models.items():
             files[tag_set] = f"crf_{tag_set}.crfsuite"
             (directory / files[tag_set]).write_bytes(model)
-        (directory / _META_FILE).write_text(json.dumps({"models": files}), encoding="utf-8")
+        meta: dict[str, Any] = {"models": files}
+        if self.values is not None:
+            meta["entity_values"] = self.values.as_dict()
+        (directory / _META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, config: ComponentConfig, directory: Path) -> CRFEntityExtractor:
@@ -233,7 +277,13 @@ class CRFEntityExtractor(Component):
         meta_file = directory / _META_FILE
         if not meta_file.exists():
             return component
-        files = json.loads(meta_file.read_text(encoding="utf-8")).get("models", {})
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        files = meta.get("models", {})
+        if component._uses("entity_values"):
+            if "entity_values" not in meta:
+                raise InvalidModel(f"{meta_file} has no entity values, though the config asks for the "
+                                   "'entity_values' feature", hint="retrain the model (`bot train --force`)")
+            component.values = ValueLexicon.from_dict(meta["entity_values"])
         for tag_set, name in files.items():
             if not (directory / name).is_file():
                 raise InvalidModel(f"{directory / name} is missing: the model is incomplete",

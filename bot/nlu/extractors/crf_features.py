@@ -28,6 +28,8 @@ class CrfToken:
     pattern: dict[str, bool] = field(default_factory=dict)  # RegexFeaturizer's {pattern name: matched}
     dense: np.ndarray | None = None  # the token's dense features (text_dense_features)
     entity_tag: str | None = None  # the entity tag, a feature of the role and group CRFs
+    values: list[str] = field(default_factory=list)  # entity_values: known values covering it ("B-city")
+    intent: str | None = None  # the message's intent (gold in training, the classifier's when parsing)
 
     @classmethod
     def of(cls, token: Token, dense: np.ndarray | None) -> CrfToken:
@@ -49,10 +51,11 @@ _VALUE: dict[str, Callable[[CrfToken], Any]] = {
     "pos": lambda t: t.pos,
     "pos2": lambda t: t.pos[:2] if t.pos else None,
     "entity": lambda t: t.entity_tag,
+    "intent": lambda t: t.intent,
 }
 
 # every name the `features` option accepts
-CRF_FEATURES = frozenset([*_VALUE, "pattern", "text_dense_features"])
+CRF_FEATURES = frozenset([*_VALUE, "pattern", "text_dense_features", "entity_values"])
 
 DEFAULT_CRF_FEATURES = [
     ["low", "title", "upper"],
@@ -65,6 +68,9 @@ def _add(features: dict[str, Any], key: str, name: str, token: CrfToken) -> None
     if name == "pattern":
         for pattern, matched in token.pattern.items():
             features[f"{key}:pattern:{pattern}"] = bool(matched)
+    elif name == "entity_values":
+        for tag in token.values:
+            features[f"{key}:entity_values:{tag}"] = True
     elif name == "text_dense_features":
         if token.dense is not None:
             for index, value in enumerate(token.dense.tolist()):
