@@ -98,10 +98,10 @@ def read_rasa_json_text(text: str, path: Path | str = "<json>") -> TrainingData:
             _add_inline_synonyms(data, message)
             for key in set(entry) - set(_EXAMPLE_KEYS):
                 unknown.setdefault(key, []).append(f"{section}[{index}]")
-    for key, where in unknown.items():
+    for key, examples in unknown.items():
         close = difflib.get_close_matches(key, _EXAMPLE_KEYS, n=1)
-        logger.warning("%s: %d example(s) have the key '%s', which Rasa ignores%s: %s", path, len(where), key,
-                       f" (did you mean '{close[0]}'?)" if close else "", ", ".join(where[:5]))
+        logger.warning("%s: %d example(s) have the key '%s', which Rasa ignores%s: %s", path, len(examples), key,
+                       f" (did you mean '{close[0]}'?)" if close else "", ", ".join(examples[:5]))
     for index, entry in enumerate(_section(nlu, "entity_synonyms", path)):
         where = f"entity_synonyms[{index}]"
         value = _field(entry, "value", str, where, path, '{"value": "New York", "synonyms": ["NYC", "big apple"]}')
