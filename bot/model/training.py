@@ -145,7 +145,10 @@ def train(
                     pipeline.train(project.load_nlu_data(), progress=progress)
                 pipeline.persist(staging / "nlu")
             else:
-                _train_core(project, staging / "core", progress)
+                base_core = None
+                if finetune is not None and previous is not None and previous_meta and "core" in previous_meta.parts:
+                    base_core = unpack_model(previous) / "core"
+                _train_core(project, staging / "core", progress, base_core, epoch_fraction)
             train_seconds[part] = time.perf_counter() - part_started
             trained.append(part)
         extra: dict[str, object] = {FINETUNE_KEY: record}
@@ -177,7 +180,10 @@ def check_dialogue_data(project: Project) -> None:
                                        "or rule (`bot data validate` lists them too)")
 
 
-def _train_core(project: Project, directory: Path, progress: ProgressCallback | None) -> None:
+def _train_core(project: Project, directory: Path, progress: ProgressCallback | None,
+                finetune_from: Path | None = None, epoch_fraction: float = 1.0) -> None:
+    """Trains the dialogue policies into `directory`; with `finetune_from` (a previous model's core
+    folder) the policies with a network continue from its weights for `epochs` × `epoch_fraction`."""
     from bot.core.agent import DOMAIN_FILE
     from bot.core.policies.ensemble import PolicyEnsemble
     from bot.core.policies.policy import TrainingStories
@@ -191,7 +197,11 @@ def _train_core(project: Project, directory: Path, progress: ProgressCallback | 
     ensemble = PolicyEnsemble.from_config(config.policies, config.policy_locations)
     if progress:
         progress("dialogue policies", 0, 1)
-    ensemble.train(TrainingStories(blocks, trajectories), domain)
+    stories = TrainingStories(blocks, trajectories)
+    if finetune_from is not None:
+        ensemble.finetune(PolicyEnsemble.load(finetune_from / "policies"), stories, domain, epoch_fraction)
+    else:
+        ensemble.train(stories, domain)
     directory.mkdir(parents=True, exist_ok=True)
     ensemble.persist(directory / "policies")
     (directory / DOMAIN_FILE).write_text(json.dumps(domain.as_dict(), default=str))

@@ -57,6 +57,27 @@ def test_finetune_continues_from_the_newest_model_after_new_examples(trained) ->
         nlu.write_text(original)
 
 
+def test_finetune_continues_the_dialogue_policy_after_a_story_change(trained) -> None:
+    project, base = trained
+    stories = project / "data" / "stories.yml"
+    original = stories.read_text()
+    try:
+        stories.write_text(original + "\n- story: happy then bye\n  steps:\n  - intent: greet\n"
+                           "  - action: utter_greet\n  - intent: mood_great\n  - action: utter_happy\n"
+                           "  - intent: goodbye\n  - action: utter_goodbye\n")
+        result = bot("-v", "train", "--finetune", str(base.relative_to(project)), "--epoch-fraction", "0.25",
+                     cwd=project)
+        assert result.returncode == 0, result.stderr
+        assert "Fine-tuned core in" in result.stderr  # the NLU did not change since `base`: reused
+        assert "TEDPolicy: fine-tuned on" in result.stderr and "for 10 epochs" in result.stderr, result.stderr
+        archive = project / result.stdout.strip().splitlines()[-1]
+        assert _metadata(archive)["extra"]["finetuned_from"] == base.name
+        tested = bot("test", "core", "--model", str(archive), cwd=project)
+        assert tested.returncode == 0, tested.stdout + tested.stderr
+    finally:
+        stories.write_text(original)
+
+
 @pytest.mark.parametrize(("change", "words"), [
     (("data/nlu.yml", "\n- intent: ask_weather\n  examples: |\n    - how is the weather\n    - will it rain\n"),
      "new intents: ask_weather"),

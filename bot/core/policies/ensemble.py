@@ -98,6 +98,30 @@ class PolicyEnsemble:
             logger.info("trained %s in %.2f s", policy.name, time.perf_counter() - started)
         self._share_rule_only_data()
 
+    def finetune(self, previous: PolicyEnsemble, stories: TrainingStories, domain: Domain,
+                 epoch_fraction: float) -> None:
+        """Rasa's `--finetune`: policies with a network (TED) continue from `previous` (the loaded ensemble
+        of the same config) for a fraction of their epochs; the others (rules, memoization) train again."""
+        self._check_domain(domain)
+        if [p.name for p in previous.policies] != [p.name for p in self.policies]:
+            raise InvalidModel("the previous model has other policies than config.yml",
+                               hint="train without --finetune")
+        order = sorted(range(len(self.policies)), key=lambda i: self.policies[i].name != "RulePolicy")  # as train()
+        for index in order:
+            policy, loaded = self.policies[index], previous.policies[index]
+            started = time.perf_counter()
+            finetune = getattr(loaded, "finetune", None)
+            if callable(finetune):
+                loaded.config = policy.config  # the same options but perhaps `epochs`
+                finetune(stories, domain, epoch_fraction)
+                self.policies[index] = loaded
+            else:
+                policy.train(stories, domain)
+            logger.info("%s %s in %.2f s", "fine-tuned" if callable(finetune) else "trained", policy.name,
+                        time.perf_counter() - started)
+        self._by_priority = sorted(self.policies, key=lambda policy: -policy.priority)
+        self._share_rule_only_data()
+
     def _check_domain(self, domain: Domain) -> None:
         if domain.form_names and not any(p.name == "RulePolicy" for p in self.policies):
             raise InvalidConfig(f"the domain has forms ({', '.join(domain.form_names)}) but no RulePolicy "

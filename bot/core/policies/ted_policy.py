@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -169,6 +170,7 @@ class TEDPolicy(Policy):
         self.rule_only_loops: list[str] = []
         self._checked_domain: Domain | None = None
         self._histories = StateHistoryCache()
+        self.finetuned_epochs: int | None = None  # set by finetune(): how many epochs it ran
         for option in sorted(set(_NO_EFFECT_OPTIONS) & config.model_fields_set):
             logger.info("%s: option '%s' is accepted for Rasa compatibility but has no effect here",
                         self.name, option)
@@ -217,6 +219,43 @@ class TEDPolicy(Policy):
                     evaluate_every=config.evaluate_every_number_of_epochs, name=self.name)
         self.model = self._inference(to_numpy(model.state_dict()))
         logger.info("%s: trained on %d examples in %.1f s", self.name, len(data), time.perf_counter() - started)
+
+    def finetune(self, stories: TrainingStories, domain: Domain, epoch_fraction: float) -> None:
+        """Continues the loaded network for `epochs` × `epoch_fraction` on changed stories (Rasa's `--finetune`).
+
+        The state featurizer keeps the loaded vocabulary, so the input layer keeps its width; the domain
+        must have the same actions (`bot train --finetune` checks that first). A policy that had nothing
+        to learn from before is trained from scratch.
+        """
+        if self.model is None or self.featurizer is None:
+            self.train(stories, domain)
+            return
+        started = time.perf_counter()
+        self.featurizer.check_domain(domain)  # the same actions, intents, slots: the layers fit
+        self._checked_domain = domain
+        self.rule_only_slots, self.rule_only_loops = rule_only_names(
+            [t.condition + t.events for t in stories.rule_trajectories],
+            [t.events for t in stories.story_trajectories])
+        self._histories = StateHistoryCache()
+        windows, labels = training_windows(stories.story_trajectories, domain, self.config.history_length)
+        data = self._training_set(windows, labels, domain)
+        if not len(data):
+            logger.warning("%s: no stories to fine-tune on; the previous weights are kept", self.name)
+            return
+        import torch
+
+        from bot.core.policies.ted_model import train_model  # imports torch: training only
+
+        model = self._new_model(self.featurizer.dimension, len(domain.action_names_or_texts))
+        model.load_state_dict({name: torch.from_numpy(array.copy()) for name, array in self.model.weights.items()})
+        epochs = max(1, math.ceil(self.config.epochs * epoch_fraction))
+        train_model(model, data, epochs=epochs, batch_sizes=self.config.batch_sizes,
+                    learning_rate=self.config.learning_rate, seed=self.config.random_seed,
+                    evaluate_every=self.config.evaluate_every_number_of_epochs, name=self.name)
+        self.model = self._inference(to_numpy(model.state_dict()))
+        self.finetuned_epochs = epochs
+        logger.info("%s: fine-tuned on %d examples for %d epochs in %.1f s", self.name, len(data), epochs,
+                    time.perf_counter() - started)
 
     def _training_set(self, windows: list[list[State]], labels: list[str], domain: Domain) -> Any:
         from bot.core.policies.ted_model import build_training_set
