@@ -18,7 +18,12 @@ from typing import Annotated, Any
 import typer
 
 from bot.shared.errors import BotError
-from bot.shared.limits import DEFAULT_MAX_CHARACTERS, DEFAULT_MAX_TOKENS, MessageLimits
+from bot.shared.limits import (
+    DEFAULT_MAX_CHARACTERS,
+    DEFAULT_MAX_CONCURRENT_TURNS,
+    DEFAULT_MAX_TOKENS,
+    MessageLimits,
+)
 
 __all__ = ["RunSettings", "build_app", "register", "run", "serve"]
 
@@ -46,6 +51,7 @@ class RunSettings:
     max_message_tokens: int = DEFAULT_MAX_TOKENS
     jwt_secret: str | None = None
     jwt_method: str = "HS256"
+    max_concurrent_turns: int = DEFAULT_MAX_CONCURRENT_TURNS  # 0: no limit
 
 
 def _load_agent(settings: RunSettings) -> Any:
@@ -54,7 +60,8 @@ def _load_agent(settings: RunSettings) -> Any:
     from bot.shared.endpoints import load_endpoints
 
     endpoints = load_endpoints(settings.endpoints)
-    agent = Agent.load(settings.model, endpoints=endpoints, project_dir=Path(settings.project_dir))
+    agent = Agent.load(settings.model, endpoints=endpoints, project_dir=Path(settings.project_dir),
+                       max_concurrent_turns=settings.max_concurrent_turns or None)
     # With workers the main process's start-up summary names the model; each worker says it at debug level.
     logger.log(logging.INFO if worker_number() is None else logging.DEBUG, "model: %s", agent.model.path)
     return agent
@@ -197,6 +204,9 @@ def run(
         "--jwt-secret", envvar="BOT_JWT_SECRET",
         help="Accept JSON Web Tokens signed with this secret (as Rasa); enables the API.")] = None,
     jwt_method: Annotated[str, typer.Option(help="The JWT signing method (HS256, HS384, HS512).")] = "HS256",
+    max_concurrent_turns: Annotated[int, typer.Option(
+        min=0, help="Customer messages handled at once; more wait in arrival order (0: no limit).")]
+    = DEFAULT_MAX_CONCURRENT_TURNS,
 ) -> None:
     """Serve the assistant over HTTP: the REST channel and, with --enable-api or --auth-token, the API."""
     if log_format not in ("text", "json"):
@@ -208,7 +218,7 @@ def run(
         log_format=log_format, workers=workers, graceful_shutdown_timeout=graceful_shutdown_timeout,
         credentials=str(credentials) if credentials else None,
         max_message_characters=max_message_characters, max_message_tokens=max_message_tokens,
-        jwt_secret=jwt_secret, jwt_method=jwt_method)
+        jwt_secret=jwt_secret, jwt_method=jwt_method, max_concurrent_turns=max_concurrent_turns)
     try:
         serve(settings)
     except BotError as error:

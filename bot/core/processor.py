@@ -7,6 +7,7 @@ through `ownership` (does a person own this conversation?) and `listeners` (who 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import time
@@ -32,7 +33,7 @@ from bot.shared.core.events import (
     UserUttered,
 )
 from bot.shared.errors import BotError, ConcurrentAppend, UnknownConversation
-from bot.shared.limits import MessageLimits
+from bot.shared.limits import DEFAULT_MAX_CONCURRENT_TURNS, MessageLimits
 
 if TYPE_CHECKING:
     from bot.stores.lock_store import LockStore
@@ -83,7 +84,12 @@ class MessageProcessor:
         listeners: Sequence[EventListener] = (),
         plugin: ConversationPlugin | None = None,
         max_number_of_predictions: int = DEFAULT_MAX_PREDICTIONS,
+        max_concurrent_turns: int | None = DEFAULT_MAX_CONCURRENT_TURNS,
     ) -> None:
+        """`max_concurrent_turns`: customer messages handled at once (None: no limit). A burst beyond it
+        waits in arrival order before taking its conversation's lock, so the turns in flight and
+        everything else on the event loop (agents' requests, the handover's routing) keep their pace
+        instead of every step queueing behind hundreds of half-done turns."""
         self.domain = domain
         self.nlu = nlu
         self.policies = policies
@@ -94,6 +100,7 @@ class MessageProcessor:
         self.listeners = list(listeners)
         self.plugin = plugin
         self.max_number_of_predictions = max_number_of_predictions
+        self._turn_slots = asyncio.Semaphore(max_concurrent_turns) if max_concurrent_turns else None
         self.message_limits = MessageLimits()  # characters and tokens a message may have before NLU
         # sender -> (stored seq, tracker as stored): the next message reads only what is newer,
         # usually nothing, instead of reading and replaying the session (see _tracker_for_update).
@@ -105,7 +112,8 @@ class MessageProcessor:
         return (await self._handle_message(message)).messages
 
     async def _handle_message(self, message: UserMessage, keep_tracker: bool = False) -> Turn:
-        async with self.lock_store.lock(message.sender_id):
+        # The slot is taken before the conversation's lock: a message waiting for a slot holds no lock.
+        async with self._turn_slot(), self.lock_store.lock(message.sender_id):
             tracker, seq = await self._tracker_for_update(message.sender_id)
             stored = len(tracker.events)
             await self._start_session_if_due(tracker, message)
@@ -133,6 +141,9 @@ class MessageProcessor:
         # A person took the conversation over while the bot's turn ran: its replies stay in the
         # record but are not delivered (checked when the turn is written, after every action ran).
         return Turn(self._replies(new_events, message.sender_id) if written.deliver else [], after)
+
+    def _turn_slot(self) -> Any:
+        return self._turn_slots if self._turn_slots is not None else contextlib.nullcontext()
 
     async def trigger_intent(self, sender_id: str, intent: str, entities: dict[str, Any] | None = None,
                              input_channel: str | None = None) -> Turn:

@@ -1,4 +1,4 @@
-"""How long one user message may be before NLU sees it.
+"""How long one user message may be before NLU sees it, and how many are handled at once.
 
 DIET's memory grows with the square of a message's token count (8,000 words took 3 GB, 1 MB
 of text asked for 721 GiB), so a message is measured before any model runs: too many
@@ -13,10 +13,14 @@ from dataclasses import dataclass
 
 from bot.shared.errors import BotError
 
-__all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_MAX_TOKENS", "MessageLimits", "MessageTooLong"]
+__all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_MAX_CONCURRENT_TURNS", "DEFAULT_MAX_TOKENS", "MessageLimits",
+           "MessageTooLong"]
 
 DEFAULT_MAX_CHARACTERS = 4096
 DEFAULT_MAX_TOKENS = 512
+# Customer turns a process runs at once (`bot run --max-concurrent-turns`): a turn is mostly CPU, so
+# a few keep a core busy, and a burst beyond them waits in arrival order instead of slowing everything.
+DEFAULT_MAX_CONCURRENT_TURNS = 8
 
 
 class MessageTooLong(BotError):

@@ -109,3 +109,44 @@ async def test_a_failed_save_leaves_no_unsaved_events_in_memory(processor):
     assert [r["text"] for r in await processor.handle_message(_greet("en", 0.2))] == ["Hello!"]
     tracker = await processor.fetch_tracker("c1")
     assert [e.text for e in tracker.events if e.type_name == "bot"] == ["Hello!", "Hello!"]
+
+
+async def test_a_burst_beyond_the_turn_limit_waits_for_a_free_slot_without_holding_a_lock():
+    """With one turn at a time, a second conversation's message takes no lock until the first turn ends."""
+    import asyncio
+    import contextlib
+
+    domain = Domain.from_dict(DOMAIN)
+    blocks = read_story_text(RULES, source="rules.yml")
+    ensemble = PolicyEnsemble.from_config([{"name": "RulePolicy"}])
+    ensemble.train(TrainingStories(blocks, expand_stories(blocks)), domain)
+    locks = InMemoryLockStore()
+    entered: list[str] = []
+    release_first = asyncio.Event()
+
+    class Watched:
+        @contextlib.asynccontextmanager
+        async def lock(self, sender_id, **options):
+            entered.append(sender_id)
+            if sender_id == "first":
+                await release_first.wait()
+            async with locks.lock(sender_id, **options) as held:
+                yield held
+
+    processor = MessageProcessor(domain, None, ensemble, InMemoryTrackerStore(), Watched(), max_concurrent_turns=1)
+
+    def message(sender: str) -> UserMessage:
+        return UserMessage("x", sender, parse_data={"text": "x", "intent": {"name": "greet", "confidence": 1.0},
+                                                    "entities": []})
+
+    first = asyncio.create_task(processor.handle_message(message("first")))
+    while entered != ["first"]:
+        await asyncio.sleep(0)
+    second = asyncio.create_task(processor.handle_message(message("second")))
+    for _ in range(50):  # the second message gets every chance to run; it waits for the slot
+        await asyncio.sleep(0)
+    assert entered == ["first"]
+    release_first.set()
+    assert [r["text"] for r in await first] == ["Hallo!"]
+    assert [r["text"] for r in await second] == ["Hallo!"]
+    assert entered == ["first", "second"]
