@@ -31,7 +31,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
 
-from bot.shared.errors import ConcurrentAppend, MissingDependency
+from bot.shared.errors import ConcurrentAppend, InvalidEndpoints, MissingDependency
 from bot.stores.migrations import upgrade_to_head
 from bot.stores.postgres_events import PostgresEventLog
 from bot.stores.tracker_store import serialise_event
@@ -108,7 +108,8 @@ class SQLTrackerStore:
         if str(config.get("type") or "in_memory").strip().lower() != "sql":
             return cls(sqlite_url(base_dir / DEFAULT_SQLITE_PATH))
         url = sql_url_from_endpoint(config, base_dir, location=location)
-        return cls(url, login_db=config.get("login_db"), schema=config.get("schema"))
+        return cls(url, login_db=config.get("login_db"), schema=config.get("schema"),
+                   engine_options=pool_options(config, location=location))
 
     @property
     def dialect(self) -> str:
@@ -171,7 +172,8 @@ class SQLTrackerStore:
             # Several processes may start at once; only one may create the tables.
             await conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_ID)))
             await conn.run_sync(upgrade_to_head)
-        pool_size = int(options.get("pool_size", 5)) + int(options.get("max_overflow", 10))
+        pool_size = int(options.get("pool_size", DEFAULT_POOL["pool_size"])) + int(
+            options.get("max_overflow", DEFAULT_POOL["max_overflow"]))
         self._postgres = await PostgresEventLog.open(self.url, self.schema, max_size=max(pool_size, 1))
         return engine
 
@@ -298,6 +300,30 @@ class SQLTrackerStore:
         if self._thread is not None:
             self._thread.shutdown(wait=True)
             self._thread = None
+
+
+# PostgreSQL connections per process (SQLAlchemy's defaults): `pool_size` kept open, up to `max_overflow`
+# more under load, and `pool_timeout` seconds a transaction waits for one before failing (503).
+# The asyncpg pool of appends and reads gets pool_size + max_overflow as its maximum.
+DEFAULT_POOL: dict[str, float] = {"pool_size": 5, "max_overflow": 10, "pool_timeout": 30.0}
+
+
+def pool_options(config: Mapping[str, Any], *, location: str | None = None) -> dict[str, Any]:
+    """endpoints.yml's `tracker_store: pool_size / max_overflow / pool_timeout` as engine options."""
+    options: dict[str, Any] = {}
+    for key, default in DEFAULT_POOL.items():
+        value = config.get(key)
+        if value is None:
+            continue
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        whole = key != "pool_timeout"
+        if number is None or number < (1 if key == "pool_size" else 0) or (whole and number != int(number)):
+            kind = "a whole number" if whole else "a number of seconds"
+            least = "at least 1" if key == "pool_size" else "0 or more"
+            raise InvalidEndpoints(f"tracker_store {key} must be {kind}, {least}; got {value!r}.",
+                                   location=location, hint=f"e.g. '{key}: {default:g}' (the default)")
+        options[key] = int(number) if whole else float(number)
+    return options
 
 
 def _read_statement(from_session_start: bool) -> sa.Select:

@@ -66,3 +66,29 @@ def test_unsupported_stores_say_what_to_use(tmp_path: Path, config: dict, needle
     with pytest.raises(InvalidEndpoints, match=needle) as raised:
         create_tracker_store(config, tmp_path, location="endpoints.yml:4")
     assert str(raised.value).startswith("endpoints.yml:4")
+
+
+def test_pool_sizes_come_from_endpoints_and_bad_ones_name_the_file(tmp_path: Path) -> None:
+    endpoints = load_endpoints_text(
+        "tracker_store:\n  type: sql\n  dialect: postgresql\n  url: localhost\n  db: x\n"
+        "  pool_size: 8\n  max_overflow: 4\n  pool_timeout: 5\n", source="endpoints.yml")
+    store = create_tracker_store(endpoints.tracker_store, tmp_path)
+    assert store._engine_options == {"pool_size": 8, "max_overflow": 4, "pool_timeout": 5.0}  # type: ignore[attr-defined]
+    for key, value in (("pool_size", "0"), ("max_overflow", "-1"), ("pool_size", "2.5"), ("pool_timeout", "soon")):
+        bad = load_endpoints_text(f"tracker_store:\n  type: sql\n  dialect: postgresql\n  {key}: {value}\n",
+                                  source="endpoints.yml")
+        with pytest.raises(InvalidEndpoints, match=f"tracker_store {key} must be") as raised:
+            create_tracker_store(bad.tracker_store, tmp_path)
+        assert str(raised.value).startswith("endpoints.yml:1")
+
+
+@pytest.mark.postgres
+async def test_the_configured_pool_is_the_one_postgresql_uses(postgres_url: str, postgres_schema: str) -> None:
+    store = SQLTrackerStore(postgres_url, schema=postgres_schema, engine_options={"pool_size": 2, "max_overflow": 1})
+    try:
+        await store.append_events("s", [{"event": "session_started"}])
+        pool = store.engine.sync_engine.pool  # type: ignore[union-attr]
+        assert (pool.size(), pool._max_overflow) == (2, 1)  # type: ignore[attr-defined]
+        assert store._postgres._pool.get_max_size() == 3  # type: ignore[union-attr]
+    finally:
+        await store.close()
