@@ -12,6 +12,7 @@ After the commit, feed items are published to the consoles and outbox rows are d
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -70,6 +71,7 @@ class HandoverService:
         self.clock = clock
         # Called after every commit that queued work for them (the router, the outbox's sender).
         self.after_commit: list[Callable[[Change], Awaitable[None]]] = []
+        self._feed_reads: dict[int, asyncio.Future[list[dict[str, Any]]]] = {}  # after id -> the read under way
 
     async def start(self) -> None:
         await self.tracker_store.run_in_transaction(upgrade_handover_to_head)
@@ -91,7 +93,16 @@ class HandoverService:
                                                            write=False)
 
     async def feed_since(self, after_id: int) -> list[dict[str, Any]]:
-        return await self.tracker_store.run_in_transaction(store.feed_since, after_id, write=False)
+        """Feed items after `after_id`. Consoles that catch up from the same id at once share one read:
+        a gap in the live feed (items of two processes arriving out of order) reaches every console of
+        this process together, and twenty identical reads would only slow down the writes filling it."""
+        pending = self._feed_reads.get(after_id)
+        if pending is None:
+            pending = asyncio.ensure_future(
+                self.tracker_store.run_in_transaction(store.feed_since, after_id, write=False))
+            self._feed_reads[after_id] = pending
+            pending.add_done_callback(lambda _: self._feed_reads.pop(after_id, None))
+        return list(await asyncio.shield(pending))
 
     async def last_feed_id(self) -> int:
         return await self.tracker_store.run_in_transaction(store.last_feed_id, write=False)
@@ -121,14 +132,15 @@ class HandoverService:
             if decided is not None:
                 store.save_ownership(conn, sender_id, change.after, before.version, now,
                                      **{**_timestamps(before, change.after, now), **dict(fields or {})})
-                change.row = store.load_row(conn, sender_id)
+                change.row = store.current_row(conn, sender_id)
                 if guard is not None:
                     guard(conn, change, now)
                 change.feed[:0] = _state_feed(conn, sender_id, change, now)
             if extra is not None:
                 extra(conn, change, now)
-                change.row = store.load_row(conn, sender_id)  # extra may have changed columns
+                change.row = store.current_row(conn, sender_id)  # extra may have changed columns
             append_in_transaction(conn, sender_id, change.events)
+            store.flush_feed(conn)  # last: the feed's ordering lock is held only until the commit
             return change
 
         change = await self.tracker_store.run_in_transaction(work)
@@ -138,7 +150,9 @@ class HandoverService:
     async def record(self, work: Callable[[Connection, float], list[dict[str, Any]]]) -> list[dict[str, Any]]:
         """Runs `work(conn, now)` (no ownership change: a note, a presence change) and publishes its feed."""
         def run(conn: Connection) -> list[dict[str, Any]]:
-            return work(conn, self.clock())
+            items = work(conn, self.clock())
+            store.flush_feed(conn)
+            return items
 
         items = await self.tracker_store.run_in_transaction(run)
         for item in items:
@@ -216,7 +230,7 @@ class HandoverService:
                     fields.update(packet=built, channel=channel, **_deadlines(built))
                 store.save_ownership(conn, sender_id, after, before.version, now,
                                      **{**_timestamps(before, after, now), **fields})
-                change.row = store.load_row(conn, sender_id)
+                change.row = store.current_row(conn, sender_id)
                 change.feed[:0] = _state_feed(conn, sender_id, change, now)
             elif fields and row is not None:
                 store.update_fields(conn, sender_id, now, **fields)
@@ -230,7 +244,8 @@ class HandoverService:
                         change.feed.append(store.insert_feed(
                             conn, "read", now, _read_payload(event, now), sender_id=sender_id,
                             agent=after.agent or after.offered_to, team=after.team))
-            change.row = store.load_row(conn, sender_id) if change.feed else row
+            change.row = store.current_row(conn, sender_id) if change.feed else row
+            store.flush_feed(conn)
             return WrittenTurn(last_seq, deliver), change
 
         written, change = await self.tracker_store.run_in_transaction(work)

@@ -19,7 +19,8 @@ from bot.shared.errors import BotError
 from handover import tables
 from handover.ownership import ConversationState, Ownership
 
-__all__ = ["StaleOwnership", "insert_feed", "insert_outbox", "load_ownership", "load_row", "save_ownership"]
+__all__ = ["StaleOwnership", "current_row", "flush_feed", "insert_feed", "insert_outbox", "load_ownership", "load_row",
+           "save_ownership"]
 
 _OWNERSHIP_COLUMNS = ("state", "version", "team", "agent", "offered_to", "priority", "reason", "skill",
                       "language", "queued_at", "last_agent")
@@ -76,13 +77,36 @@ def save_ownership(conn: Connection, sender_id: str, ownership: Ownership, expec
     if expected_version == 0:
         exists = conn.scalar(sa.select(table.c.version).where(table.c.sender_id == sender_id))
         if exists is None:
-            conn.execute(sa.insert(table).values(sender_id=sender_id, **values))
+            row = conn.execute(sa.insert(table).values(sender_id=sender_id, **values).returning(*table.c))
+            _remember(conn, sender_id, row.mappings().first())
             return
     result = conn.execute(sa.update(table)
                           .where(table.c.sender_id == sender_id, table.c.version == expected_version)
-                          .values(**values))
-    if result.rowcount != 1:
+                          .values(**values).returning(*table.c)).mappings().first()
+    if result is None:
         raise StaleOwnership(sender_id, expected_version)
+    _remember(conn, sender_id, result)
+
+
+_WRITTEN_ROWS = "handover_written_rows"
+
+
+def _remember(conn: Connection, sender_id: str, row: Any) -> None:
+    """Keeps the row a write of this transaction returned, so `current_row` needs no read of its own."""
+    transaction = conn.get_transaction()
+    kept: tuple[Any, dict[str, dict[str, Any] | None]] | None = conn.info.get(_WRITTEN_ROWS)
+    if kept is None or kept[0] is not transaction:
+        kept = conn.info[_WRITTEN_ROWS] = (transaction, {})
+    kept[1][sender_id] = dict(row) if row is not None else None
+
+
+def current_row(conn: Connection, sender_id: str) -> dict[str, Any] | None:
+    """The conversation's row as this transaction last wrote it (a read only if it wrote none)."""
+    kept = conn.info.get(_WRITTEN_ROWS)
+    if kept is not None and kept[0] is conn.get_transaction() and sender_id in kept[1]:
+        row = kept[1][sender_id]
+        return decode_row(row) if row is not None else None
+    return load_row(conn, sender_id)
 
 
 _JSON_COLUMNS = frozenset({"packet", "labels", "last_notice"})
@@ -96,41 +120,70 @@ def _encoded(fields: Mapping[str, Any]) -> dict[str, Any]:
 def update_fields(conn: Connection, sender_id: str, now: float, **fields: Any) -> None:
     """Changes columns that are not ownership (timestamps, packet, labels) without a version check."""
     values = _encoded(fields)
-    conn.execute(sa.update(tables.conversations).where(tables.conversations.c.sender_id == sender_id)
-                 .values(updated_at=now, **values))
+    table = tables.conversations
+    row = conn.execute(sa.update(table).where(table.c.sender_id == sender_id)
+                       .values(updated_at=now, **values).returning(*table.c)).mappings().first()
+    _remember(conn, sender_id, row)
 
 
 # Any fixed number: the PostgreSQL advisory lock that makes feed ids commit in id order.
 FEED_ORDER_LOCK_ID = 7_271_845_302
-
-
-def hold_feed_order(conn: Connection) -> None:
-    """Makes the feed ids of this transaction commit after every smaller id (PostgreSQL; SQLite has one writer).
-
-    A sequence hands out ids at insert time, so without this a transaction holding id 7 could commit
-    after another committed id 8, and a console that saw 8 and reconnects with `?after=8` would never
-    get 7. Transactions that write feed items take this lock before their first one and hold it until
-    they end, so ids commit in order; feed items go last in a transaction to keep that window short.
-    """
-    if conn.dialect.name != "postgresql":
-        return
-    transaction = conn.get_transaction()
-    if conn.info.get("handover_feed_order") is transaction:
-        return
-    conn.execute(sa.select(sa.func.pg_advisory_xact_lock(FEED_ORDER_LOCK_ID)))
-    conn.info["handover_feed_order"] = transaction
+_PENDING_FEED = "handover_pending_feed"
 
 
 def insert_feed(conn: Connection, kind: str, now: float, payload: Mapping[str, Any], *, sender_id: str | None = None,
                 agent: str | None = None, team: str | None = None) -> dict[str, Any]:
-    """A realtime feed item (offer, customer message, queue change, SLA warning); returns it with its id."""
-    hold_feed_order(conn)
-    text = json.dumps(payload, default=str)
-    item_id = conn.execute(sa.insert(tables.feed).values(
-        created_at=now, kind=kind, sender_id=sender_id, agent=agent, team=team, payload=text,
-    ).returning(tables.feed.c.id)).scalar_one()
-    return {"id": int(item_id), "kind": kind, "created_at": now, "conversation_id": sender_id, "agent": agent,
+    """A realtime feed item (offer, customer message, queue change, SLA warning) for this transaction.
+
+    The item is written by `flush_feed`, which the transaction calls last, just before it commits;
+    the returned dict gets its id then. Items keep the order in which they were added.
+    """
+    item = {"id": None, "kind": kind, "created_at": now, "conversation_id": sender_id, "agent": agent,
             "team": team, "data": dict(payload)}
+    transaction = conn.get_transaction()
+    pending: tuple[Any, list[tuple[dict[str, Any], str]]] | None = conn.info.get(_PENDING_FEED)
+    if pending is None or pending[0] is not transaction:
+        pending = conn.info[_PENDING_FEED] = (transaction, [])
+    pending[1].append((item, json.dumps(payload, default=str)))
+    return item
+
+
+def flush_feed(conn: Connection) -> None:
+    """Writes the transaction's feed items and fills in their ids; call it as the transaction's last write.
+
+    A sequence hands out ids at insert time, so a transaction holding id 7 could commit after another
+    committed id 8, and a console that saw 8 and reconnects with `?after=8` would never get 7. So on
+    PostgreSQL the insert first takes a transaction-level advisory lock, in the same statement, and
+    holds it until the commit: ids commit in id order. Being the last statement, the lock is held for
+    the insert and the commit only, whatever else the transaction did (SQLite has one writer anyway).
+    """
+    pending = conn.info.pop(_PENDING_FEED, None)
+    if pending is None or pending[0] is not conn.get_transaction() or not pending[1]:
+        return
+    items = pending[1]
+    table = tables.feed
+    if conn.dialect.name == "postgresql":
+        values = sa.values(sa.column("created_at", sa.Float), sa.column("kind", sa.String),
+                           sa.column("sender_id", sa.String), sa.column("agent", sa.String),
+                           sa.column("team", sa.String), sa.column("payload", sa.Text),
+                           sa.column("position", sa.Integer), name="item").data(
+            [(item["created_at"], item["kind"], item["conversation_id"], item["agent"], item["team"], text, index)
+             for index, (item, text) in enumerate(items)])
+        ordered = sa.select(sa.func.pg_advisory_xact_lock(FEED_ORDER_LOCK_ID).label("held")).cte("feed_order")
+        rows = (sa.select(values.c.created_at, values.c.kind, values.c.sender_id, values.c.agent, values.c.team,
+                          values.c.payload)
+                .select_from(ordered).join(values, sa.true()).order_by(values.c.position))
+        statement = sa.insert(table).from_select(["created_at", "kind", "sender_id", "agent", "team", "payload"],
+                                                 rows).returning(table.c.id)
+        # Ids are drawn in `position` order (nextval runs after the sort), so sorted they match the items.
+        ids = sorted(int(value) for value in conn.scalars(statement))
+    else:
+        ids = [int(conn.execute(sa.insert(table).values(
+            created_at=item["created_at"], kind=item["kind"], sender_id=item["conversation_id"],
+            agent=item["agent"], team=item["team"], payload=text).returning(table.c.id)).scalar_one())
+            for item, text in items]
+    for (item, _), item_id in zip(items, ids, strict=True):
+        item["id"] = item_id
 
 
 def feed_since(conn: Connection, after_id: int, limit: int = 500) -> list[dict[str, Any]]:
@@ -215,6 +268,17 @@ def lock_agent(conn: Connection, username: str) -> dict[str, Any] | None:
         query = query.with_for_update()
     row = conn.execute(query).mappings().first()
     return dict(row) if row is not None else None
+
+
+def offer_expired_since(conn: Connection, sender_id: str, agent: str, since: float) -> bool:
+    """Whether the conversation's offer to `agent` expired at or after `since` (its tracker says so)."""
+    from bot.stores.sql_tracker_store import events
+
+    query = (sa.select(events.c.data).where(events.c.sender_id == sender_id,
+                                            events.c.type_name == "handover_offer_expired",
+                                            events.c.timestamp >= since)
+             .order_by(events.c.seq.desc()).limit(20))
+    return any(json.loads(data).get("agent") == agent for data in conn.scalars(query))
 
 
 def set_agent_status(conn: Connection, username: str, status: str, now: float) -> None:

@@ -7,7 +7,7 @@ Kinds: conversation (state changes of the queues you see), offer (to you), custo
 agent_message, note, agent_status, sla_warning, queue_notice, read (the customer's widget showed the
 messages up to `data.watermark`; `data.message_id` names the newest). Connect with `?after=<highest id you
 saw>` and everything you missed arrives first, in id order. Ids commit in id order (see
-`store.hold_feed_order`), so nothing below an id you saw can appear later. An id can arrive twice
+`store.flush_feed`), so nothing below an id you saw can appear later. An id can arrive twice
 around a reconnect: a client handles each id once.
 
 The feed table is the source of truth: the broadcaster only wakes this loop. Items from several

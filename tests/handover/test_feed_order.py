@@ -43,7 +43,9 @@ class _Writer(threading.Thread):
         writer = SQLTrackerStore(self.url, schema=self.schema)
         try:
             def work(conn: Any) -> None:
-                self.item_id = store.insert_feed(conn, self.kind, 0.0, {})["id"]
+                item = store.insert_feed(conn, self.kind, 0.0, {})
+                store.flush_feed(conn)
+                self.item_id = item["id"]
                 self.inserted.set()
                 if self.hold:
                     self.release.wait(WAIT)
