@@ -116,10 +116,11 @@ def handover_blueprint() -> Blueprint:
     @bp.post("/conversations/<conversation_id:str>/accept")
     async def accept(request: Request, conversation_id: str) -> HTTPResponse:
         """Take a conversation that is queued or offered to you ("assign to me")."""
-        caller = await caller_of(request)
         rt = runtime(request.app)
+        arrived_at = rt.service.clock()  # the offer timeout is judged by this, not by when a busy server gets to it
+        caller = await caller_of(request)
         row = await visible_row(rt, caller, decode_id(conversation_id))
-        return json(conversation_summary(await rt.accept(caller.agent, row["sender_id"])))
+        return json(conversation_summary(await rt.accept(caller.agent, row["sender_id"], arrived_at)))
 
     @bp.post("/conversations/<conversation_id:str>/decline")
     async def decline(request: Request, conversation_id: str) -> HTTPResponse:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -83,6 +83,8 @@ class Router:
         self._listener: asyncio.Task[None] | None = None
         # (conversation, agent) -> until when that agent is not offered it again (they declined it).
         self._declined: dict[tuple[str, str], float] = {}
+        # (conversation, agent) -> when accepts of it reached this process and are still being handled.
+        self._accepting: dict[tuple[str, str], list[float]] = {}
         self.on_tick: list[Callable[[float], Awaitable[None]]] = []  # e.g. queue position notices
         service.after_commit.append(self._on_change)
 
@@ -126,6 +128,28 @@ class Router:
             del self._declined[key]
         return {agent for (conversation, agent) in self._declined if conversation == sender_id}
 
+    @contextlib.contextmanager
+    def accepting(self, sender_id: str, agent: str, arrived_at: float) -> Iterator[None]:
+        """While an accept that arrived at `arrived_at` is handled here, its offer does not expire.
+
+        A busy server can take longer than the offer timeout to get to an accept; the agent answered in
+        time, so expiring the offer (and setting them away) would punish them for the server's backlog.
+        """
+        key = (sender_id, agent)
+        self._accepting.setdefault(key, []).append(arrived_at)
+        try:
+            yield
+        finally:
+            times = self._accepting.get(key, [])
+            times.remove(arrived_at)
+            if not times:
+                self._accepting.pop(key, None)
+
+    def _accept_on_its_way(self, row: Mapping[str, Any]) -> bool:
+        """An accept of this offer reached this process before the offer ran out and is still handled."""
+        arrivals = self._accepting.get((row["sender_id"], row["offered_to"]), [])
+        return any(arrived <= (row["offer_expires_at"] or 0) for arrived in arrivals)
+
     async def _loop(self) -> None:
         loop = asyncio.get_running_loop()
         next_full = loop.time()
@@ -153,6 +177,8 @@ class Router:
         by_name = {agent["username"]: agent for agent in agents}
         for row in rows:
             if row["state"] == "offered" and (row["offer_expires_at"] or 0) <= now:
+                if self._accept_on_its_way(row):
+                    continue
                 await self._try(row["sender_id"], OfferExpired(row["offered_to"]), **_goes_away(row["offered_to"]))
             elif row["state"] == "assigned":
                 agent = by_name.get(row["agent"])
@@ -208,8 +234,9 @@ def _may_route(change: Change) -> bool:
 def _goes_away(username: str) -> dict[str, Callable[[Connection, Change, float], None]]:
     """An agent who let an offer expire is set away, so the queue does not wait on them again.
 
-    The status changes in the guard, before any feed item: row locks are always taken before the
-    feed's ordering lock (`store.hold_feed_order`), so two routers cannot deadlock on an agent's row.
+    The status changes in the guard, with the other row writes; the feed's ordering lock is taken by the
+    transaction's last statement (`store.flush_feed`), after every row lock, so two routers cannot
+    deadlock on an agent's row.
     """
     def guard(conn: Connection, change: Change, now: float) -> None:
         store.set_agent_status(conn, username, "away", now)

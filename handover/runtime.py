@@ -125,8 +125,25 @@ class HandoverRuntime:
             return agent
         return await self.set_presence(agent.username, "online")
 
-    async def accept(self, agent: Agent, sender_id: str) -> dict[str, Any]:
-        change = await self.service.change(sender_id, Accept(agent.username))
+    async def accept(self, agent: Agent, sender_id: str, arrived_at: float | None = None) -> dict[str, Any]:
+        """Takes the conversation; the offer timeout is judged by `arrived_at`, when the request reached us.
+
+        While the accept is handled this process's router does not expire its offer. If another
+        process's router expired it meanwhile (setting the agent away), the agent answered in time:
+        they are set online again, and the accept still succeeds while the conversation waits in the queue.
+        """
+        arrived_at = self.service.clock() if arrived_at is None else arrived_at
+        username = agent.username
+        change = None
+        with self.plugin.router.accepting(sender_id, username, arrived_at):
+            try:
+                change = await self.service.change(sender_id, Accept(username))
+            finally:
+                offered_to_me = change is not None and change.before.state is ConversationState.OFFERED \
+                    and change.before.offered_to == username
+                if not offered_to_me:  # queued, or the offer is gone: did it run out after we got the accept?
+                    await self.service.record(lambda conn, now: _undo_late_expiry(conn, username, sender_id,
+                                                                                  arrived_at, now))
         await self.present(agent)
         return change.row or {}
 
@@ -243,6 +260,20 @@ class HandoverRuntime:
             text = (variation or {}).get("text")
         return {"event": "bot", "timestamp": now, "text": text or notice_text(name, language), "data": {},
                 "metadata": {"utter_action": name}}
+
+
+def _undo_late_expiry(conn: Connection, username: str, sender_id: str, arrived_at: float,
+                      now: float) -> list[dict[str, Any]]:
+    """Sets the agent online again if routing set them away for letting this conversation's offer expire
+    after their accept of it had arrived (it waited in a busy server); nothing otherwise."""
+    agent = store.lock_agent(conn, username)
+    if agent is None or agent["status"] != "away" or (agent["status_changed_at"] or 0) < arrived_at:
+        return []
+    if not store.offer_expired_since(conn, sender_id, username, arrived_at):
+        return []
+    store.set_agent_status(conn, username, "online", now)
+    return [store.insert_feed(conn, "agent_status", now, {"username": username, "status": "online",
+                                                          "reason": "accepted_in_time"}, agent=username)]
 
 
 def _outgoing(event: Mapping[str, Any], sender_id: str) -> dict[str, Any]:

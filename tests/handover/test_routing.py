@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from handover.ownership import Accept, Escalate, Resolve
+from handover.ownership import Accept, Escalate, NotOfferedToYou, Resolve
 from handover.routing import Router, RoutingSettings
 
 SETTINGS = RoutingSettings(offer_timeout_seconds=30, offline_grace_seconds=120)
@@ -157,3 +157,86 @@ async def test_sla_clocks_warn_amber_then_red_then_record_one_breach(service, di
     breaches = await service.tracker_store.run_in_transaction(
         lambda conn: conn.execute(sa.select(tables.sla_breaches)).all(), write=False)
     assert len(breaches) == 1  # checked twice after the deadline, recorded once
+
+
+async def test_an_offer_does_not_expire_while_an_accept_that_arrived_in_time_is_handled(service, directory, router,
+                                                                                       clock) -> None:
+    await _online(directory, "erika")
+    await _online(directory, "fritz")
+    await _queue(service, clock, "kim")
+    await router.tick()
+    offered_to = (await _state(service, "kim"))[1]
+    arrived = clock()  # the accept reaches the server with the offer still open
+    with router.accepting("kim", offered_to, arrived):
+        clock.advance(31)  # ...but a busy server gets to it only after the offer timeout
+        await router.tick()
+        assert await _state(service, "kim") == ("offered", offered_to)
+        await service.change("kim", Accept(offered_to))
+    assert await _state(service, "kim") == ("assigned", offered_to)
+    assert (await directory.get_agent(offered_to)).status == "online"
+
+
+async def test_an_accept_that_arrived_after_the_offer_ran_out_does_not_stop_the_expiry(service, directory, router,
+                                                                                     clock) -> None:
+    await _online(directory, "erika")
+    await _queue(service, clock, "kim")
+    await router.tick()
+    clock.advance(31)
+    with router.accepting("kim", "erika", clock()):
+        await router.tick()
+    assert await _state(service, "kim") == ("queued", None)
+    assert (await directory.get_agent("erika")).status == "away"
+
+
+def _runtime(service, directory):
+    """The agent operations of a process whose router is not the one that expires the offer (another process's)."""
+    from handover.delivery import Outbox
+    from handover.plugin import HandoverPlugin, HandoverSettings
+    from handover.runtime import HandoverRuntime
+
+    return HandoverRuntime(HandoverPlugin(service, HandoverSettings(routing=SETTINGS)), directory, Outbox(service))
+
+
+async def test_an_accept_that_arrived_in_time_is_honoured_after_another_process_expired_its_offer(
+        service, directory, router, clock) -> None:
+    runtime = _runtime(service, directory)
+    await _online(directory, "erika")
+    await _queue(service, clock, "kim")
+    await router.tick()
+    arrived = clock()
+    clock.advance(31)
+    await router.tick()  # the other process expires the offer while this one is still behind
+    assert await _state(service, "kim") == ("queued", None)
+    assert (await directory.get_agent("erika")).status == "away"
+    row = await runtime.accept(await directory.get_agent("erika"), "kim", arrived)
+    assert (row["state"], row["agent"]) == ("assigned", "erika")
+    assert (await directory.get_agent("erika")).status == "online"
+
+
+async def test_an_agent_whose_in_time_accept_lost_the_race_to_a_new_offer_is_not_left_away(
+        service, directory, router, clock) -> None:
+    runtime = _runtime(service, directory)
+    await _online(directory, "erika")
+    await _queue(service, clock, "kim")
+    await router.tick()
+    arrived = clock()
+    await _online(directory, "fritz")
+    clock.advance(31)
+    await router.tick()
+    assert await _state(service, "kim") == ("offered", "fritz")
+    with pytest.raises(NotOfferedToYou):
+        await runtime.accept(await directory.get_agent("erika"), "kim", arrived)
+    assert (await directory.get_agent("erika")).status == "online"
+
+
+async def test_an_accept_that_arrived_late_leaves_the_agent_away(service, directory, router, clock) -> None:
+    runtime = _runtime(service, directory)
+    await _online(directory, "erika")
+    await _queue(service, clock, "kim")
+    await router.tick()
+    clock.advance(31)
+    await router.tick()
+    clock.advance(1)
+    row = await runtime.accept(await directory.get_agent("erika"), "kim", clock())  # taken by hand from the queue
+    assert (row["state"], row["agent"]) == ("assigned", "erika")
+    assert (await directory.get_agent("erika")).status == "away"
