@@ -3,7 +3,9 @@
 The database's feed table is the source of truth (every item has an id); a broadcaster only wakes
 the WebSocket connections up. In one process (embedded) it is a set of asyncio queues; with
 several `bot run` processes it is Redis pub/sub, which every process subscribes to once and
-fans out to its own connections. A console that misses something catches up from the feed table.
+fans out to its own connections. The items of one change go out as one Redis message, and the
+process that wrote them hands them to its own connections at once rather than waiting for its own
+message to come back from Redis. A console that misses something catches up from the feed table.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any, Protocol
 
@@ -51,6 +54,8 @@ class Broadcaster(Protocol):
 
     async def publish(self, item: dict[str, Any]) -> None: ...
 
+    async def publish_many(self, items: list[dict[str, Any]]) -> None: ...
+
     def subscribe(self) -> Subscription: ...
 
     async def close(self) -> None: ...
@@ -66,11 +71,19 @@ class InProcessBroadcaster:
         return None
 
     async def publish(self, item: dict[str, Any]) -> None:
-        self.deliver_locally(item)
+        await self.publish_many([item])
+
+    async def publish_many(self, items: list[dict[str, Any]]) -> None:
+        """The items of one change, in id order."""
+        self.deliver_many(items)
 
     def deliver_locally(self, item: dict[str, Any]) -> None:
         for subscriber in list(self._subscribers):
             subscriber.offer(item)
+
+    def deliver_many(self, items: list[dict[str, Any]]) -> None:
+        for item in items:
+            self.deliver_locally(item)
 
     def subscribe(self) -> Subscription:
         subscription = Subscription(self)
@@ -95,6 +108,7 @@ class RedisBroadcaster(InProcessBroadcaster):
         self._owns_client = owns_client
         self._reader: asyncio.Task[None] | None = None
         self._ready = asyncio.Event()
+        self._origin = uuid.uuid4().hex  # marks this process's messages, which it has delivered already
 
     @classmethod
     def from_url(cls, url: str, channel: str = CHANNEL) -> RedisBroadcaster:
@@ -106,13 +120,16 @@ class RedisBroadcaster(InProcessBroadcaster):
         self._reader = asyncio.create_task(self._read(), name="handover-feed-reader")
         await asyncio.wait_for(self._ready.wait(), timeout=10)
 
-    async def publish(self, item: dict[str, Any]) -> None:
+    async def publish_many(self, items: list[dict[str, Any]]) -> None:
+        if not items:
+            return
+        self.deliver_many(items)  # this process's consoles need no round trip through Redis
         try:
-            await self._client.publish(self.channel, json.dumps(item, default=str))
+            await self._client.publish(self.channel, json.dumps({"origin": self._origin, "items": items},
+                                                                default=str))
         except Exception:  # consoles catch up from the database; a lost wake-up only delays them
-            logger.warning("could not publish a handover feed item to Redis; consoles will catch up",
-                           exc_info=True)
-            self.deliver_locally(item)
+            logger.warning("could not publish handover feed items to Redis; other processes' consoles will "
+                           "catch up", exc_info=True)
 
     async def _read(self) -> None:
         while True:
@@ -122,7 +139,7 @@ class RedisBroadcaster(InProcessBroadcaster):
                 self._ready.set()
                 async for message in pubsub.listen():
                     if message.get("type") == "message":
-                        self.deliver_locally(json.loads(message["data"]))
+                        self._received(json.loads(message["data"]))
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -131,6 +148,13 @@ class RedisBroadcaster(InProcessBroadcaster):
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
+
+    def _received(self, data: Any) -> None:
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            if data.get("origin") != self._origin:  # our own were handed out when published
+                self.deliver_many(data["items"])
+        elif isinstance(data, dict):  # one bare item, as a process of an earlier version publishes it
+            self.deliver_locally(data)
 
     async def close(self) -> None:
         if self._reader is not None:

@@ -155,8 +155,7 @@ class HandoverService:
             return items
 
         items = await self.tracker_store.run_in_transaction(run)
-        for item in items:
-            await self.broadcaster.publish(item)
+        await self.broadcaster.publish_many(items)
         return items
 
     async def queue_notice(self, sender_id: str, text: str, notice: Mapping[str, Any]) -> Change:
@@ -253,8 +252,7 @@ class HandoverService:
         return written, change
 
     async def _after(self, change: Change) -> None:
-        for item in change.feed:
-            await self.broadcaster.publish(item)
+        await self.broadcaster.publish_many(change.feed)
         for hook in self.after_commit:
             try:
                 await hook(change)
