@@ -18,9 +18,11 @@ __all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_MAX_CONCURRENT_TURNS", "DEFAULT_MA
 
 DEFAULT_MAX_CHARACTERS = 4096
 DEFAULT_MAX_TOKENS = 512
-# Customer turns a process runs at once (`bot run --max-concurrent-turns`): a turn is mostly CPU, so
-# a few keep a core busy, and a burst beyond them waits in arrival order instead of slowing everything.
-DEFAULT_MAX_CONCURRENT_TURNS = 8
+# Customer turns a process runs at once (`bot run --max-concurrent-turns`). Enough to overlap the
+# turns' database round trips (on a starved machine a turn waits seconds on them, and 8 at once let a
+# process serve ~1 turn a second), few enough that a burst of hundreds waits in arrival order
+# instead of every request on the event loop queueing behind hundreds of half-done turns.
+DEFAULT_MAX_CONCURRENT_TURNS = 32
 
 
 class MessageTooLong(BotError):
