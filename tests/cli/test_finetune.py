@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -29,14 +30,11 @@ def _metadata(archive: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory) -> tuple[Path, Path]:
-    """A starter project trained once in full; (project, its archive)."""
-    root = tmp_path_factory.mktemp("finetune")
-    assert bot("init", "assistant", "--no-train", cwd=root).returncode == 0
-    project = root / "assistant"
-    result = bot("train", cwd=project)
-    assert result.returncode == 0, result.stderr
-    return project, Path(project / result.stdout.strip().splitlines()[-1])
+def trained(trained_starter: Path, tmp_path_factory) -> tuple[Path, Path]:
+    """A copy of the starter project, trained once in full; (project, its archive)."""
+    project = Path(shutil.copytree(trained_starter, tmp_path_factory.mktemp("finetune") / "assistant"))
+    [archive] = (project / "models").glob("*.tar.gz")
+    return project, archive
 
 
 def test_finetune_continues_from_the_newest_model_after_new_examples(trained) -> None:

@@ -1,9 +1,8 @@
-"""`bot interactive` driven through its prompts in a terminal (pexpect), on a freshly made starter project."""
+"""`bot interactive` driven through its prompts in a terminal (pexpect), on a freshly made, trained starter project."""
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -16,15 +15,8 @@ from bot.shared.nlu.readers import read_nlu_yaml
 pytestmark = pytest.mark.slow
 
 
-def test_interactive_writes_the_corrected_story_and_new_examples(tmp_path: Path):
-    made = subprocess.run([sys.executable, "-m", "bot.cli.main", "init", "proj", "--no-train"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120, env=os.environ.copy())
-    assert made.returncode == 0, made.stderr
-    project = tmp_path / "proj"
-    trained = subprocess.run([sys.executable, "-m", "bot.cli.main", "train"], cwd=project, capture_output=True,
-                             text=True, timeout=900, env=os.environ.copy())
-    assert trained.returncode == 0, trained.stderr
-
+def test_interactive_writes_the_corrected_story_and_new_examples(starter_copy: Path):
+    project = starter_copy  # `bot init` and trained
     child = pexpect.spawn(sys.executable, ["-m", "bot.cli.main", "interactive"], cwd=str(project),
                           env=os.environ.copy(), encoding="utf-8", timeout=300)
     try:
