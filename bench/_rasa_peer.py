@@ -102,7 +102,8 @@ def train_rasa(config: dict[str, Any], train_files: list[Path], language: str | 
             shutil.rmtree(work, ignore_errors=True)
         return {"peak_rss_mb": last.get("peak_rss_mb")}
 
-    return Trained(parse, timings["train_seconds"], timings["load_seconds"], finish=finish)
+    extra = {"train_cpu_seconds": timings["train_cpu_seconds"]} if "train_cpu_seconds" in timings else {}
+    return Trained(parse, timings["train_seconds"], timings["load_seconds"], extra, finish=finish)
 
 
 def rasa_version(python: Path) -> str:

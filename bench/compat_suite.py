@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _cpu import cpu_seconds  # bench/, this script's folder
+
 REPO = Path(__file__).resolve().parent.parent
 BOTS = REPO.parent / "shared" / "rasa-bots"
 OVERRIDES = Path(__file__).resolve().parent / "compat"
@@ -38,14 +40,17 @@ def evaluate(bot_dir: Path) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp) / bot_dir.name
         shutil.copytree(bot_dir, work)
+        cpu_started = cpu_seconds(children=True)
         code, output, seconds = run(["train"], work)
         result["train_unchanged"] = "ok" if code == 0 else _first_error(output)
         if code != 0 and (OVERRIDES / f"{bot_dir.name}.yml").exists():
             shutil.copy(OVERRIDES / f"{bot_dir.name}.yml", work / "config.override.yml")
+            cpu_started = cpu_seconds(children=True)
             code, output, seconds = run(["train", "--config", "config.override.yml"], work)
             result["override"] = f"bench/compat/{bot_dir.name}.yml"
         result["trains"] = code == 0
         result["train_seconds"] = round(seconds, 1)
+        result["train_cpu_seconds"] = round(cpu_seconds(children=True) - cpu_started, 1)
         if code != 0:
             result["error"] = _first_error(output)
             return result

@@ -6,8 +6,8 @@ Trains `rasa train nlu`'s pipeline on the given config and data through Rasa's A
 as `rasa run` would (Agent.load) and answers parse requests one message at a time, timing each
 parse inside this process so the pipe to the benchmark is not counted.
 
-Protocol (JSON lines): the first line written is {"train_seconds", "load_seconds"}; then each line
-read is a JSON string (a message text), answered by Rasa's parse result plus "_parse_seconds";
+Protocol (JSON lines): the first line written is {"train_seconds", "train_cpu_seconds", "load_seconds"};
+then each line read is a JSON string (a message text), answered by Rasa's parse result plus "_parse_seconds";
 an empty line ends the run and is answered with {"peak_rss_mb"}. Rasa's own output goes to stderr.
 """
 
@@ -20,6 +20,8 @@ import os
 import resource
 import sys
 import time
+
+from _cpu import cpu_seconds  # bench/ is this script's folder, so first on sys.path
 
 
 def main() -> None:
@@ -37,9 +39,10 @@ def main() -> None:
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
     model = train_nlu(args.config, args.data, args.out, fixed_model_name="peer")
     train_seconds = time.perf_counter() - started
+    train_cpu_seconds = cpu_seconds() - cpu_started
     if not model:
         raise SystemExit("rasa train nlu produced no model")
 
@@ -47,7 +50,8 @@ def main() -> None:
     started = time.perf_counter()
     agent = Agent.load(model)
     load_seconds = time.perf_counter() - started
-    answers.write(json.dumps({"train_seconds": train_seconds, "load_seconds": load_seconds}) + "\n")
+    answers.write(json.dumps({"train_seconds": train_seconds, "train_cpu_seconds": train_cpu_seconds,
+                              "load_seconds": load_seconds}) + "\n")
 
     for line in sys.stdin:
         if not line.strip():

@@ -30,13 +30,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compat_suite  # noqa: E402
+from _cpu import cpu_seconds  # noqa: E402
 from _nlu_eval import REPO  # noqa: E402
 from _rasa_peer import peer_environment, rasa_python, rasa_version  # noqa: E402
 
 DEFAULT_DATASETS = "snips,xsid-de,hwu64,banking77,clinc150"
 NLU_ACCURACY = Path(__file__).resolve().parent / "nlu_accuracy.py"
 NLU_COLUMNS = [("intent_accuracy", "intent acc."), ("intent_macro_f1", "macro-F1"), ("entity_f1", "entity F1"),
-               ("in_scope_accuracy", "in scope"), ("oos_recall", "OOS recall"), ("train_seconds", "train s"),
+               ("in_scope_accuracy", "in scope"), ("oos_recall", "OOS recall"), ("train_seconds", "train s"), ("train_cpu_seconds", "train CPU s"),
                ("parse_ms_p50", "parse p50 ms"), ("parse_ms_p99", "p99 ms"), ("peak_rss_mb", "peak MB")]
 
 
@@ -95,13 +96,16 @@ def print_draw_summary(rows: list[dict[str, Any]]) -> None:
             groups.setdefault((found.group(1), row["who"]), []).append(row)
     if not groups:
         return
-    print("\n| split | system | draws / seeds | intent acc. mean | std | min | max | train s mean |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("\n| split | system | draws / seeds | intent acc. mean | std | min | max | train s mean "
+          "| train CPU s mean |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for (split, who), members in groups.items():
         accuracy = np.array([m["intent_accuracy"] for m in members])
         seconds = np.mean([m["train_seconds"] for m in members])
+        cpu = [m["train_cpu_seconds"] for m in members if m.get("train_cpu_seconds") is not None]
         print(f"| {split} | {who} | {len(members)} | {accuracy.mean():.3f} | {accuracy.std():.3f} | "
-              f"{accuracy.min():.3f} | {accuracy.max():.3f} | {seconds:.1f} |")
+              f"{accuracy.min():.3f} | {accuracy.max():.3f} | {seconds:.1f} | "
+              f"{np.mean(cpu) if cpu else float('nan'):.1f} |")
 
 
 def _run_nlu_accuracy(argv: list[str]) -> dict[str, Any]:
@@ -132,18 +136,19 @@ def rasa_bot_results(bot_dir: Path, python: Path, threads: int | None) -> dict[s
         work = Path(tmp) / bot_dir.name
         shutil.copytree(bot_dir, work)
         environment = peer_environment(threads)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_seconds(children=True)
         train = subprocess.run(rasa + ["train"], cwd=work, capture_output=True, text=True, env=environment,
                                timeout=3600)
         override = compat_suite.OVERRIDES / f"{bot_dir.name}.yml"
         if train.returncode != 0 and override.exists():  # the same documented override as ours
             result["train_unchanged"] = _last_lines(train.stdout + train.stderr, 2)
             shutil.copy(override, work / "config.override.yml")
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), cpu_seconds(children=True)
             train = subprocess.run(rasa + ["train", "--config", "config.override.yml"], cwd=work,
                                    capture_output=True, text=True, env=environment, timeout=3600)
             result["override"] = f"bench/compat/{bot_dir.name}.yml"
         result["train_seconds"] = round(time.perf_counter() - started, 1)
+        result["train_cpu_seconds"] = round(cpu_seconds(children=True) - cpu_started, 1)
         result["trains"] = train.returncode == 0
         if train.returncode != 0:
             result["error"] = _last_lines(train.stdout + train.stderr)
@@ -175,6 +180,10 @@ def _trains(result: dict[str, Any]) -> str:
     return ("yes" if result.get("trains") else "no") + (" (override)" if result.get("override") else "")
 
 
+def _seconds(result: dict[str, Any]) -> str:
+    return f"{result['train_seconds']} / {result.get('train_cpu_seconds', '')}" if "train_seconds" in result else ""
+
+
 def compare_stories(args: argparse.Namespace) -> list[dict[str, Any]]:
     python = rasa_python(args.rasa_python)
     names = args.bots.split(",") if args.bots else sorted(p.name for p in args.bots_dir.iterdir() if p.is_dir())
@@ -186,14 +195,14 @@ def compare_stories(args: argparse.Namespace) -> list[dict[str, Any]]:
         row = {"bot": name, "ours": ours, "rasa": peer}
         print(json.dumps(row), flush=True)
         rows.append(row)
-    print("\n| bot | ours: trains | ours: stories | ours: actions | ours: train s "
-          "| Rasa: trains | Rasa: stories | Rasa: actions | Rasa: train s |")
+    print("\n| bot | ours: trains | ours: stories | ours: actions | ours: train s / CPU s "
+          "| Rasa: trains | Rasa: stories | Rasa: actions | Rasa: train s / CPU s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         ours, peer = row["ours"], row["rasa"]
         print(f"| {row['bot']} | {_trains(ours)} | {ours.get('stories', '')} | {ours.get('actions', '')} | "
-              f"{ours.get('train_seconds', '')} | {_trains(peer)} | {peer.get('stories', '')} | "
-              f"{peer.get('actions', '')} | {peer.get('train_seconds', '')} |")
+              f"{_seconds(ours)} | {_trains(peer)} | {peer.get('stories', '')} | "
+              f"{peer.get('actions', '')} | {_seconds(peer)} |")
     return rows
 
 
