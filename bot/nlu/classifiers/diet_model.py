@@ -79,6 +79,35 @@ class DIETModel(nn.Module):
             self.crfs[name] = CRF(spec.num_tags[name])
         if "entity" in spec.num_tags and len(spec.num_tags) > 1:
             self.tag_embed["entity"] = nn.Embedding(spec.num_tags["entity"], spec.embedding_dimension)
+        self.connection_masks: list[tuple[torch.Tensor, torch.Tensor]] = []
+        if spec.connection_density < 1.0:
+            self.connection_masks = [(w, _connection_mask(w.shape, spec.connection_density))
+                                     for w in self._sparsely_connected()]
+            self.apply_connection_masks()
+
+    # --- sparse connections (Rasa's connection_density) ----------------------------------------
+    def _sparsely_connected(self) -> list[torch.Tensor]:
+        """The weight matrices Rasa builds as RandomlyConnectedDense: hidden layers, the
+        transformer's input projection, attention and feed-forward layers."""
+        weights = [m.weight for m in self.feed_forward if isinstance(m, nn.Linear)]
+        if self.encoder is not None:
+            weights.append(self.input_projection.weight)
+            for layer in self.encoder.layers:
+                weights += [layer.self_attn.in_proj_weight, layer.self_attn.out_proj.weight,
+                            layer.linear1.weight, layer.linear2.weight]
+        return weights
+
+    def keep_connections(self) -> None:
+        """Continues with the connections a loaded network has (its non-zero weights) rather than
+        new random ones, which would cut trained weights (fine-tuning)."""
+        self.connection_masks = [(w, (w.detach() != 0).to(w.dtype)) for w, _ in self.connection_masks]
+
+    @torch.no_grad()
+    def apply_connection_masks(self) -> None:
+        """Zeroes the weights outside each matrix's connections; after every optimiser step, as
+        Rasa masks its kernels before every call."""
+        for weight, mask in self.connection_masks:
+            weight.mul_(mask)
 
     # --- encoding -------------------------------------------------------------------------------
     def encode(self, batch: Batch, sparse_rows: torch.Tensor | None = None) -> torch.Tensor:
@@ -198,6 +227,15 @@ class _SparseProjection(torch.autograd.Function):
         )
         table_grad = matrix.T @ grad.detach().contiguous().numpy()
         return torch.from_numpy(np.ascontiguousarray(table_grad, dtype=np.float32)), None, None, None
+
+
+def _connection_mask(shape: torch.Size, density: float) -> torch.Tensor:
+    """Rasa's RandomlyConnectedDense mask for a torch weight [out, in]: each weight kept with
+    probability `density`, plus a tiled identity so that every input and output keeps a connection."""
+    rows, columns = shape
+    short = min(rows, columns)
+    eye = torch.eye(short).repeat(math.ceil(rows / short), math.ceil(columns / short))[:rows, :columns]
+    return torch.clamp(eye + (torch.rand(rows, columns) < density).float(), max=1.0)
 
 
 def _sinusoids(length: int, width: int) -> torch.Tensor:

@@ -36,6 +36,9 @@ class ModelSpec:
     # Rasa's transformer: inputs x sqrt(transformer_size) before the position encodings are added,
     # GELU on its outputs. False only in models trained before these were added (they load unchanged).
     rasa_transformer_scaling: bool = False
+    # Rasa's RandomlyConnectedDense: the share of each hidden and transformer weight matrix that is
+    # trained (the rest stays 0). Training only: a trained network's zeros need no mask to answer.
+    connection_density: float = 1.0
 
     @property
     def sentence_only(self) -> bool:

@@ -51,6 +51,7 @@ def train_network(
     model = DIETModel(spec)
     if initial is not None:
         model.load_state_dict({key: torch.from_numpy(np.array(value)) for key, value in initial.items()})
+        model.keep_connections()
     count = len(rows)
     order = rng.permutation(count)
     held = order[: max(0, min(config.evaluate_on_number_of_examples, count - 1))]
@@ -101,6 +102,7 @@ class _Trainer:
                     optimizer.zero_grad(set_to_none=True)
                     loss.backward()
                     optimizer.step()
+                    model.apply_connection_masks()
                     if row_optimizer is not None and rows is not None and rows.grad is not None:
                         row_optimizer.step(columns, rows.grad)
                     epoch_loss, batches = epoch_loss + float(loss.detach()), batches + 1

@@ -183,3 +183,39 @@ def test_untrained_component_persists_and_loads(tmp_path: Path) -> None:
     message = Message.from_text("hi")
     loaded.process([message])
     assert "intent" not in message.data
+
+
+SPARSE_WEIGHTS = ("input_projection.weight", "encoder.layers.0.self_attn.in_proj_weight",
+                  "encoder.layers.0.self_attn.out_proj.weight", "encoder.layers.0.linear1.weight",
+                  "encoder.layers.1.linear2.weight")
+
+
+def _zeros(classifier: DIETClassifier, key: str) -> np.ndarray:
+    assert classifier.model is not None
+    return classifier.model.weights[key] == 0
+
+
+def test_connection_density_trains_that_share_of_the_transformer_weights(featurize: TinyFeaturizer) -> None:
+    """Rasa's RandomlyConnectedDense: 20 % of each matrix (plus an identity pattern) is trained."""
+    sparse = _train(featurize, epochs=4, entity_recognition=False, connection_density=0.2)  # Rasa's default
+    for key in SPARSE_WEIGHTS:
+        assert 0.70 < _zeros(sparse, key).mean() < 0.85, key
+    assert not _zeros(sparse, "text_embed.weight").any()  # embeddings stay fully connected, as in Rasa
+    dense = _train(featurize, epochs=4, entity_recognition=False)  # ours: fully connected
+    assert not any(_zeros(dense, key).any() for key in SPARSE_WEIGHTS)
+    assert 0.45 < _zeros(_train(featurize, epochs=1, weight_sparsity=0.5), "input_projection.weight").mean() < 0.6
+
+
+def test_fine_tuning_keeps_the_connections_it_was_trained_with(featurize: TinyFeaturizer) -> None:
+    classifier = _train(featurize, epochs=3, connection_density=0.2)
+    before = {key: _zeros(classifier, key) for key in SPARSE_WEIGHTS}
+    classifier.finetune(_data(featurize), 1.0)
+    for key, zeros in before.items():
+        assert np.array_equal(_zeros(classifier, key), zeros), key
+
+
+def test_connection_density_changes_nothing_without_a_transformer(featurize: TinyFeaturizer) -> None:
+    options = {"number_of_transformer_layers": 0, "entity_recognition": False, "epochs": 5}
+    sparse, dense = _train(featurize, connection_density=0.2, **options), _train(featurize, **options)
+    assert sparse.model is not None and dense.model is not None
+    assert all(np.array_equal(sparse.model.weights[k], dense.model.weights[k]) for k in dense.model.weights)
