@@ -15,6 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check what is generated, not how fast: on a busy 2-core machine Hypothesis's own
+# speed checks (deadline, too_slow) fail tests whose properties hold, so they are off everywhere
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"

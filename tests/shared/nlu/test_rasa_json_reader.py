@@ -28,15 +28,17 @@ def _json(**nlu: object) -> str:
 
 
 @pytest.mark.skipif(not _rasa_json_fixtures(), reason="needs ../shared/rasa-fixtures")
-def test_every_rasa_json_fixture_loads_or_names_its_broken_entity() -> None:
+def test_every_rasa_json_fixture_loads_and_a_broken_entity_is_named(caplog: pytest.LogCaptureFixture) -> None:
     loaded = 0
     for path in _rasa_json_fixtures():
         if path.name == BROKEN_FIXTURE:
-            with pytest.raises(InvalidTrainingData) as error:
-                read_rasa_json(path)
-            assert error.value.location == str(path)
-            assert "common_examples[0].entities[1] ('cuisine') spans characters 27-33" in error.value.message
-            assert error.value.hint == "'India' is at start 26, end 31"
+            with caplog.at_level(logging.WARNING):
+                data = read_rasa_json(path)
+            first = data.training_examples[0]
+            assert [entity["entity"] for entity in first.get("entities", [])] == ["location"]
+            assert str(path) in caplog.text
+            assert "common_examples[0].entities[1] ('cuisine') spans characters 27-33" in caplog.text
+            assert "Fix: 'India' is at start 26, end 31" in caplog.text
             continue
         data = read_rasa_json(path)
         assert data.training_examples or data.lookup_tables, path
@@ -75,9 +77,6 @@ def test_a_misspelt_example_key_is_named_once(caplog: pytest.LogCaptureFixture) 
      "entities[0] has no 'entity'", '"entity": "city"'),
     ({"common_examples": [{"text": "to Berlin", "entities": [{"start": "3", "end": 9, "entity": "city"}]}]},
      "entities[0].start must be a whole number", '"start": 11'),
-    ({"common_examples": [{"text": "to Berlin", "entities": [{"start": 3, "end": 12, "entity": "city",
-                                                               "value": "Berlin"}]}]},
-     "spans characters 3-12, outside the text", "'Berlin' is at start 3, end 9"),
     ({"entity_synonyms": [{"synonyms": ["NYC"]}]}, "entity_synonyms[0] has no 'value'", '"value"'),
     ({"entity_synonyms": [{"value": "New York", "synonyms": "NYC"}]}, "entity_synonyms[0].synonyms must be a list",
      '"synonyms"'),
@@ -118,3 +117,13 @@ def test_a_project_trains_on_json_in_data(tmp_path: Path) -> None:
     assert [m.text for m in data.training_examples] == ["fly to Berlin"]
     assert data.training_examples[0].entities[0]["value"] == "Berlin"
     assert data.lookup_tables == [{"name": "city", "elements": ["Berlin", "Paris"]}]
+
+
+def test_an_entity_outside_its_text_is_left_out_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    text = _json(common_examples=[{"text": "to Berlin", "intent": "travel",
+                                   "entities": [{"start": 3, "end": 12, "entity": "city", "value": "Berlin"}]}])
+    with caplog.at_level(logging.WARNING):
+        data = read_rasa_json_text(text, "data/nlu.json")
+    assert data.training_examples[0].get("entities", []) == []
+    assert "data/nlu.json" in caplog.text and "spans characters 3-12, outside the text" in caplog.text
+    assert "'Berlin' is at start 3, end 9" in caplog.text
