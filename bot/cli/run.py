@@ -62,6 +62,9 @@ def _load_agent(settings: RunSettings) -> Any:
     endpoints = load_endpoints(settings.endpoints)
     agent = Agent.load(settings.model, endpoints=endpoints, project_dir=Path(settings.project_dir),
                        max_concurrent_turns=settings.max_concurrent_turns or None)
+    from bot.shared.blas import limit_blas_threads
+
+    limit_blas_threads()  # after the model loaded numpy and scipy: their BLAS is limited where it is loaded
     # With workers the main process's start-up summary names the model; each worker says it at debug level.
     logger.log(logging.INFO if worker_number() is None else logging.DEBUG, "model: %s", agent.model.path)
     return agent
