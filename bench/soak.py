@@ -44,6 +44,7 @@ class Load:
         self.acknowledged: dict[str, list[int]] = {}
         self.failovers = 0
         self.cut_short = 0
+        self.first_error: dict[int, str] = {}  # status -> the first body answered with it (what went wrong)
 
 
 async def _conversation(client: httpx.AsyncClient, bases: list[str], alive: list[bool], sender: str,
@@ -71,6 +72,8 @@ async def _conversation(client: httpx.AsyncClient, bases: list[str], alive: list
             load.statuses[response.status_code] = load.statuses.get(response.status_code, 0) + 1
             if response.status_code == 200:
                 load.acknowledged.setdefault(sender, []).append(number)
+            else:
+                load.first_error.setdefault(response.status_code, response.text[:300])
             break
 
 
@@ -157,7 +160,7 @@ def run(setup: StoreSetup, args: argparse.Namespace, work: Path, model: Any) -> 
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
         "5xx": sum(n for status, n in load.statuses.items() if status >= 500),
-        "statuses": load.statuses, "failovers": load.failovers, **checked,
+        "statuses": load.statuses, "first_errors": load.first_error, "failovers": load.failovers, **checked,
         "rss_start_mb": rss_start, "rss_end_mb": rss_end,
         "cut_short": load.cut_short, "load_seconds": round(seconds), "run_seconds": round(time.perf_counter() - began),
         "load_before": load_before, "load_after": _load(),
