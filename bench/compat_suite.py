@@ -62,9 +62,32 @@ def evaluate(bot_dir: Path) -> dict:
             if stories and actions:
                 result["stories"] = f"{stories.group(1)}/{stories.group(2)}"
                 result["actions"] = f"{actions.group(1)}/{actions.group(2)}"
+                failed = _failed_stories(work / "results" / "failed_test_stories.yml")
+                if failed:
+                    result["failed"] = failed
             else:
                 result["test_error"] = _first_error(output)
     return result
+
+
+def _failed_stories(path: Path) -> list[str]:
+    """Each failed story of `bot test`'s failed_test_stories.yml with its wrong predictions, one line each:
+    "story name: 'message' greet -> nlu_fallback; ..." (the file marks them `# predicted: X`)."""
+    if not path.is_file():
+        return []
+    failed: list[str] = []
+    message = ""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        story = re.match(r"- story: (.*?)\s+# ", line)
+        if story:
+            failed.append(story.group(1).strip("'\"") + ":")
+        elif line.strip().startswith("- user:"):
+            message = line.split("- user:", 1)[1].strip()
+        elif "# predicted:" in line and failed:
+            gold = line.split("#", 1)[0].strip().removeprefix("intent:").strip()
+            predicted = line.split("# predicted:", 1)[1].strip()
+            failed[-1] += f" {message} {gold} -> {predicted};" if gold else f" action: {predicted};"
+    return failed
 
 
 def _first_error(output: str) -> str:
