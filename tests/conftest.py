@@ -38,6 +38,25 @@ def shared_dir() -> Path:
     return SHARED
 
 
+@pytest.fixture(scope="session")
+def form_bot(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
+    """../shared/rasa-bots/form-01-actions, unchanged, trained once per session (in this process).
+
+    (project folder, TrainResult). Its full training is slow (Rasa's 100 epochs), so the compatibility
+    and the CLI tests share it; a test that changes the project works on a copy.
+    """
+    import shutil
+
+    from bot.model.training import train
+    from bot.shared.project import Project
+
+    if not SHARED.exists():
+        pytest.fail(f"{SHARED} is missing: the compatibility data must sit beside the checkout")
+    project = tmp_path_factory.mktemp("form-bot") / "form-01-actions"
+    shutil.copytree(SHARED / "rasa-bots" / "form-01-actions", project)
+    return project, train(Project.discover(project), project / "models")
+
+
 # -- real PostgreSQL and Redis: tests fail (CI) or skip (laptop) when a server is down --------------
 POSTGRES_HOST = os.environ.get("BOT_TEST_POSTGRES_HOST", "127.0.0.1")
 REDIS_URL = os.environ.get("BOT_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -28,9 +28,12 @@ def bot_copy(shared_dir, tmp_path):
 
 
 @pytest.mark.parametrize("name", ["form-01-actions", "rasa-init-moodbot"])
-async def test_bot_trains_unchanged_and_passes_its_test_stories(bot_copy, name):
-    project_dir = bot_copy(name)
-    result = train(Project.discover(project_dir), project_dir / "models")
+async def test_bot_trains_unchanged_and_passes_its_test_stories(bot_copy, name, request):
+    if name == "form-01-actions":  # trained once per session, shared with the CLI tests
+        project_dir, result = request.getfixturevalue("form_bot")
+    else:
+        project_dir = bot_copy(name)
+        result = train(Project.discover(project_dir), project_dir / "models")
     assert result.model_path.exists() and set(result.trained_parts) == {"nlu", "core"}
 
     loaded, domain, policies = load_dialogue_model(project_dir / "models")
