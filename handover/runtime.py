@@ -81,17 +81,23 @@ class HandoverRuntime:
         return (await self.service.tracker_store.read_since(sender_id, 2**31 - 1))[1] > 0
 
     async def details(self, sender_id: str) -> dict[str, Any]:
-        """The transcript (customer, bot and agent messages with times) and the private notes."""
-        events = await self.service.tracker_store.get_events(sender_id, since_last_session_start=False)
-        transcript = [_transcript_item(event) for event in events[-TRANSCRIPT_EVENTS:]
+        """The transcript (customer, bot and agent messages with times, each with its event number `seq`),
+        how far the customer's web chat has read (`read_watermark`: every seq up to it) and the private notes."""
+        events, last_seq = await self.service.tracker_store.read_since(sender_id, 0)
+        first_seq = last_seq - len(events) + 1  # event numbers are consecutive and end at last_seq
+        start = max(0, len(events) - TRANSCRIPT_EVENTS)
+        transcript = [{**_transcript_item(event), "seq": first_seq + index}
+                      for index, event in enumerate(events[start:], start)
                       if event.get("event") in ("user", "bot") or str(event.get("event", "")).startswith("hand")]
+        read_watermark = max((int(event.get("watermark") or 0) for event in events
+                              if event.get("event") == "receipt" and event.get("status") == "read"), default=0)
 
         def notes(conn: Connection) -> list[dict[str, Any]]:
             query = (sa.select(tables.notes).where(tables.notes.c.sender_id == sender_id)
                      .order_by(tables.notes.c.id))
             return [dict(row) for row in conn.execute(query).mappings()]
 
-        return {"transcript": transcript,
+        return {"transcript": transcript, "read_watermark": read_watermark,
                 "notes": await self.service.tracker_store.run_in_transaction(notes, write=False)}
 
     async def tracker(self, sender_id: str) -> Any:

@@ -53,12 +53,20 @@ window.__tones = 0;
 if (window.Notification) {
   const Original = window.Notification;
   window.Notification = class extends Original {
-    constructor(title, options) { super(title, options); window.__notifications.push({title, body: options && options.body}); }
+    constructor(title, options) {
+      super(title, options);
+      window.__notifications.push({title, body: options && options.body, visibility: document.visibilityState});
+    }
   };
 }
 if (window.OscillatorNode) {
   const start = OscillatorNode.prototype.start;
-  OscillatorNode.prototype.start = function (...args) { window.__tones += 1; return start.apply(this, args); };
+  window.__toneStates = [];  // the audio context's state at each tone: "running" means it is heard
+  OscillatorNode.prototype.start = function (...args) {
+    window.__tones += 1;
+    window.__toneStates.push({audio: this.context.state, visibility: document.visibilityState});
+    return start.apply(this, args);
+  };
 }
 """
 

@@ -13,6 +13,13 @@ import { Transcript, Composer, Notes, Suggestions, Labels } from "./conversation
 import { TransferDialog, HelpDialog, useShortcuts } from "./dialogs.js";
 
 const EMPTY = { offered: [], mine: [], queued: [] };
+const TYPING_REPEAT_MS = 3000; // while the agent types, "typing" is said again at most this often
+const TYPING_IDLE_MS = 5000; // no keystroke for this long: "stopped typing"
+
+/** Transcript items with `read` set on the agent's messages the customer's chat has shown. */
+function withReceipts(items, watermark) {
+  return watermark ? items.map((item) => (item.from === "agent" && item.seq <= watermark ? { ...item, read: true } : item)) : items;
+}
 
 function AgentView({ api, agent, logout, titleKey }) {
   const me = agent.username;
@@ -32,6 +39,8 @@ function AgentView({ api, agent, logout, titleKey }) {
   const [focusMessage, setFocusMessage] = useState(false);
   const [suggestions, setSuggestions] = useState({}); // conversation id -> suggestion items
   const [insertion, setInsertion] = useState(null);
+  const [readUpTo, setReadUpTo] = useState({}); // conversation id -> the customer's read watermark
+  const typingRef = useRef({ id: null, at: 0, timer: null });
   const selectedRef = useRef(null);
   const listsRef = useRef(EMPTY);
   const messageRef = useRef(null);
@@ -45,7 +54,7 @@ function AgentView({ api, agent, logout, titleKey }) {
     if (failure && failure.status !== 401) setError(failure.message || String(failure));
   }, []);
 
-  const refreshLists = useCallback(async () => {
+  const loadLists = useCallback(async () => {
     const seq = ++listSeq.current;
     try {
       const [offered, mine, queued] = await retrying(() => Promise.all(["offered", "mine", "queued"]
@@ -57,6 +66,25 @@ function AgentView({ api, agent, logout, titleKey }) {
       if (seq === listSeq.current) fail(failure);
     }
   }, [api]);
+
+  // Every queue change in the agent's teams asks for the lists again; with hundreds of conversations
+  // those come in bursts. One load runs at a time and the requests during it share one more load
+  // after it, so each caller still sees a list read after its request, for three GETs, not hundreds.
+  const listJob = useRef({ running: null, queued: null });
+  const refreshLists = useCallback(() => {
+    const job = listJob.current;
+    if (!job.running) {
+      job.running = loadLists().finally(() => { job.running = null; });
+      return job.running;
+    }
+    if (!job.queued) {
+      job.queued = job.running.then(() => {
+        job.queued = null;
+        return refreshLists();
+      });
+    }
+    return job.queued;
+  }, [loadLists]);
 
   const refreshDetail = useCallback(async (id = selectedRef.current) => {
     if (!id) return;
@@ -131,6 +159,9 @@ function AgentView({ api, agent, logout, titleKey }) {
           case "labels":
             if (open) refreshDetail(id);
             if (event.kind === "labels") refreshLists();
+            break;
+          case "read":
+            setReadUpTo((current) => ({ ...current, [id]: Math.max(current[id] || 0, event.data.watermark || 0) }));
             break;
           case "suggestions":
             setSuggestions((current) => ({ ...current, [id]: event.data.suggestions || [] }));
@@ -208,8 +239,41 @@ function AgentView({ api, agent, logout, titleKey }) {
     }
   }
 
+  // The customer's chat shows "… is typing" while the agent types: said when typing starts and again
+  // every few seconds while it goes on, "stopped" after a pause, on emptying the field or on leaving the
+  // conversation. Sending needs no "stopped": the customer's chat clears it when the message arrives.
+  function postTyping(id, on) {
+    api.post(api.conversation(id, "/typing"), { typing: on }).catch(() => {}); // a hint, never an error
+  }
+
+  function typing(on) {
+    const state = typingRef.current;
+    clearTimeout(state.timer);
+    const id = selectedRef.current;
+    if (state.id && (!on || state.id !== id)) {
+      postTyping(state.id, false);
+      state.id = null;
+    }
+    if (!on || !id) return;
+    if (state.id !== id || Date.now() - state.at >= TYPING_REPEAT_MS) {
+      postTyping(id, true);
+      state.id = id;
+      state.at = Date.now();
+    }
+    state.timer = setTimeout(() => typing(false), TYPING_IDLE_MS);
+  }
+
+  function sent() {
+    const state = typingRef.current;
+    clearTimeout(state.timer);
+    state.id = null;
+  }
+
+  useEffect(() => () => typing(false), [selected]); // leaving a conversation ends "typing" there
+
   async function send(text) {
     const id = selectedRef.current;
+    sent();
     const local = { from: "agent", text, timestamp: Date.now() / 1000, pending: true, agent: { name: agent.display_name || me } };
     setPending((items) => [...items, local]);
     try {
@@ -312,9 +376,10 @@ function AgentView({ api, agent, logout, titleKey }) {
           </header>
           <div class="work">
             <div class="talk">
-              <${Transcript} items=${[...((detail && detail.transcript) || []), ...pending]} />
+              <${Transcript} items=${withReceipts([...((detail && detail.transcript) || []), ...pending],
+                Math.max(readUpTo[current.conversation_id] || 0, (detail && detail.read_watermark) || 0))} />
               <div class="compose-row">
-                <${Composer} canReply=${mineNow} replies=${replies} onSend=${send} inputRef=${messageRef} insertion=${insertion} />
+                <${Composer} canReply=${mineNow} replies=${replies} onSend=${send} onTyping=${typing} inputRef=${messageRef} insertion=${insertion} />
                 ${mineNow && html`<${Suggestions} items=${suggestions[current.conversation_id] || []}
                   onInsert=${insertSuggestion} onDismiss=${dismissSuggestion} />`}
               </div>

@@ -12,6 +12,7 @@ function delivery(item) {
   if (item.pending) return t("delivery.sending");
   if (item.failed) return t("delivery.failed", { message: item.failed });
   if (item.from === "customer") return "";
+  if (item.read) return t("delivery.read");
   return item.delivered === false ? t("delivery.notDelivered") : t("delivery.sent");
 }
 
@@ -47,7 +48,7 @@ function matching(replies, query) {
 }
 
 /** The message field with its `/` picker and Send. `onSend(text)` resolves when the reply is stored. */
-export function Composer({ canReply, replies, onSend, inputRef, insertion }) {
+export function Composer({ canReply, replies, onSend, onTyping, inputRef, insertion }) {
   const [text, setText] = useState("");
   const [picker, setPicker] = useState(null); // {query, index} while picking a canned reply
   useEffect(() => {
@@ -62,6 +63,7 @@ export function Composer({ canReply, replies, onSend, inputRef, insertion }) {
   function change(event) {
     const value = event.currentTarget.value;
     setText(value);
+    if (onTyping) onTyping(value.trim() !== "");
     setPicker(value.startsWith("/") && !value.includes("\n") ? { query: value.slice(1), index: 0 } : null);
   }
 
