@@ -6,11 +6,12 @@ transcript, and the agent's Send until the customer has the reply.
     python bench/console.py --setup postgres+redis           # two `bot run` processes, consoles split over both
 
 `bot run` serves the help desk test bot with Rasa's callback channel pointing at a receiver in this
-process. N agents (username + password, as `bot agents create` makes them) log in through the
-console's login form in N browser contexts of one headless chromium and set themselves online. M
-customers ask for a person; each offer is accepted at once (over the API with the agent's token, told
-by the agent's own live feed: setting up 500 conversations takes seconds, not a click each), so every console lists about M/N
-conversations of its own and all M stay open while the bench runs. Then, while --rate background
+process. N agents (username + password, as `bot agents create` makes them) go online and M customers
+ask for a person; each offer is accepted at once over the API with the agent's token (told by the
+agent's own live feed), so each agent holds about M/N conversations and all M stay open while the
+bench runs. Then the N agents log in through the console's login form, in N browser contexts of one
+headless chromium (the conversations are set up first: the burst of escalations is not what is
+measured). Then, while --rate background
 messages per second keep the other conversations busy (customers writing, agents answering over the
 API), every console opens one of its conversations after another (a click in the list) and:
 
@@ -322,23 +323,24 @@ async def _run(bases: list[str], tokens: dict[str, str], receiver: Receiver, arg
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
             names = list(tokens)
-            pages = []
-            for index, name in enumerate(names):  # one after another: logins hash passwords on the server
-                pages.append(await _open_console(browser, bases[index % len(bases)], name))
-            report["skew_ms"] = await _clock_skew(pages[0])
-            print(f"{len(pages)} consoles logged in and online; {args.conversations} customers ask for a person",
-                  flush=True)
 
             def failed(task: asyncio.Task) -> None:
                 if not task.cancelled() and task.exception() is not None:
                     figures.errors.append(f"escalate: {task.exception()}")
 
+            # The conversations first, the consoles then: a console lists what is there when it opens
+            # (the burst of 500 escalations with every console reloading its lists is not what is measured).
+            for index, name in enumerate(names):
+                response = await http.put(f"{bases[index % len(bases)]}/handover/presence", json={"status": "online"},
+                                          headers={"Authorization": f"Bearer {tokens[name]}"})
+                response.raise_for_status()
             owners: dict[str, str] = {}
             started = time.monotonic()
             listening = asyncio.Event()
             accepting = asyncio.create_task(_accept_offers(http, bases, tokens, owners, args.conversations,
                                                            started + args.timeout, listening))
             await asyncio.wait_for(listening.wait(), 120)
+            print(f"{args.consoles} agents online; {args.conversations} customers ask for a person", flush=True)
             for index in range(args.conversations):
                 await asyncio.sleep(max(0.0, started + index / args.escalation_rate - time.monotonic()))
                 conversation = _conversation(index)
@@ -347,7 +349,11 @@ async def _run(bases: list[str], tokens: dict[str, str], receiver: Receiver, arg
             await accepting
             report["setup_seconds"] = time.monotonic() - started
             print(f"{len(owners)} conversations with an agent after {report['setup_seconds']:.0f} s", flush=True)
-            await asyncio.sleep(2)  # the consoles' lists settle
+            pages = []
+            for index, name in enumerate(names):  # one after another: logins hash passwords on the server
+                pages.append(await _open_console(browser, bases[index % len(bases)], name))
+            report["skew_ms"] = await _clock_skew(pages[0])
+            print(f"{len(pages)} consoles logged in", flush=True)
 
             by_agent: dict[str, list[str]] = {name: [] for name in names}
             for conversation, name in sorted(owners.items()):
