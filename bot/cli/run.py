@@ -22,6 +22,7 @@ from bot.shared.limits import (
     DEFAULT_MAX_CHARACTERS,
     DEFAULT_MAX_CONCURRENT_TURNS,
     DEFAULT_MAX_TOKENS,
+    DEFAULT_RESPONSE_TIMEOUT,
     MessageLimits,
 )
 
@@ -52,6 +53,7 @@ class RunSettings:
     jwt_secret: str | None = None
     jwt_method: str = "HS256"
     max_concurrent_turns: int = DEFAULT_MAX_CONCURRENT_TURNS  # 0: no limit
+    response_timeout: float = DEFAULT_RESPONSE_TIMEOUT
 
 
 def _load_agent(settings: RunSettings) -> Any:
@@ -93,6 +95,7 @@ def build_app(settings: RunSettings, agent: Any = None) -> Any:
                       enable_api=settings.enable_api, cors=list(settings.cors),
                       log_messages=settings.log_format == "json",
                       graceful_shutdown_timeout=settings.graceful_shutdown_timeout,
+                      response_timeout=settings.response_timeout,
                       message_limits=MessageLimits(settings.max_message_characters or None,
                                                    settings.max_message_tokens or None),
                       jwt_secret=settings.jwt_secret, jwt_method=settings.jwt_method,
@@ -210,6 +213,9 @@ def run(
     max_concurrent_turns: Annotated[int, typer.Option(
         min=0, help="Customer messages handled at once; more wait in arrival order (0: no limit).")]
     = DEFAULT_MAX_CONCURRENT_TURNS,
+    response_timeout: Annotated[float, typer.Option(
+        min=1, help="Seconds a request may take before it is answered 503 (as Rasa's --response-timeout).")]
+    = DEFAULT_RESPONSE_TIMEOUT,
 ) -> None:
     """Serve the assistant over HTTP: the REST channel and, with --enable-api or --auth-token, the API."""
     if log_format not in ("text", "json"):
@@ -221,7 +227,8 @@ def run(
         log_format=log_format, workers=workers, graceful_shutdown_timeout=graceful_shutdown_timeout,
         credentials=str(credentials) if credentials else None,
         max_message_characters=max_message_characters, max_message_tokens=max_message_tokens,
-        jwt_secret=jwt_secret, jwt_method=jwt_method, max_concurrent_turns=max_concurrent_turns)
+        jwt_secret=jwt_secret, jwt_method=jwt_method, max_concurrent_turns=max_concurrent_turns,
+        response_timeout=response_timeout)
     try:
         serve(settings)
     except BotError as error:

@@ -33,7 +33,7 @@ from bot.server.logging import MessageLogListener
 from bot.server.outages import dependency_failure
 from bot.server.shutdown import install_graceful_shutdown
 from bot.server.state import ServerSettings, ServerState, server_state
-from bot.shared.limits import MessageLimits
+from bot.shared.limits import DEFAULT_RESPONSE_TIMEOUT, MessageLimits
 
 __all__ = ["create_app"]
 
@@ -70,6 +70,7 @@ def create_app(
     cors: str | Iterable[str] | None = None,
     log_messages: bool = False,
     graceful_shutdown_timeout: float = DEFAULT_GRACEFUL_SHUTDOWN_TIMEOUT,
+    response_timeout: float = DEFAULT_RESPONSE_TIMEOUT,
     request_max_size: int = DEFAULT_REQUEST_MAX_SIZE,
     message_limits: MessageLimits | None = None,
     jwt_secret: str | None = None,
@@ -100,6 +101,7 @@ def create_app(
                               message_limits=message_limits or MessageLimits())
     app = _new_sanic(name)
     app.config.GRACEFUL_SHUTDOWN_TIMEOUT = graceful_shutdown_timeout
+    app.config.RESPONSE_TIMEOUT = response_timeout
     app.config.REQUEST_MAX_SIZE = request_max_size
     app.config.FALLBACK_ERROR_FORMAT = "json"
     app.ctx.bot = ServerState(settings, agent=agent, agent_loader=agent_loader)

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 from bot.shared.errors import BotError
 
-__all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_MAX_CONCURRENT_TURNS", "DEFAULT_MAX_TOKENS", "MessageLimits",
+__all__ = ["DEFAULT_MAX_CHARACTERS", "DEFAULT_MAX_CONCURRENT_TURNS", "DEFAULT_MAX_TOKENS",
+           "DEFAULT_RESPONSE_TIMEOUT", "MessageLimits",
            "MessageTooLong"]
 
 DEFAULT_MAX_CHARACTERS = 4096
@@ -23,6 +24,10 @@ DEFAULT_MAX_TOKENS = 512
 # process serve ~1 turn a second), few enough that a burst of hundreds waits in arrival order
 # instead of every request on the event loop queueing behind hundreds of half-done turns.
 DEFAULT_MAX_CONCURRENT_TURNS = 32
+# Rasa's `rasa run --response-timeout` default. Sanic's own (60 s) equals the lock wait and the lock
+# lifetime, so a message waiting for a dead process's lock, or in a burst's queue, got Sanic's bare 503
+# although its turn might still run; now the lock wait (503 with Retry-After) or the turn answers first.
+DEFAULT_RESPONSE_TIMEOUT = 3600.0
 
 
 class MessageTooLong(BotError):

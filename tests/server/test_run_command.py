@@ -49,3 +49,17 @@ async def test_build_app_loads_the_agent_at_start(tiny_project: Path, tmp_path: 
     assert app.ctx.bot.agent is None
     _, response = await app.asgi_client.post("/model/parse", json={"text": "hello"})
     assert response.status == 200 and response.json["intent"]["name"] == "greet"
+
+
+def test_response_timeout_is_rasas_hour_and_can_be_set(tiny_project: Path, tmp_path: Path) -> None:
+    """Sanic's 60 s default would cut a message waiting out a dead process's 60 s lock with a bare 503."""
+    settings = RunSettings(model=str(tiny_project / "models"), endpoints=None, project_dir=str(tmp_path))
+    assert build_app(settings).config.RESPONSE_TIMEOUT == 3600
+    shorter = RunSettings(model=str(tiny_project / "models"), endpoints=None, project_dir=str(tmp_path),
+                          response_timeout=90)
+    assert build_app(shorter).config.RESPONSE_TIMEOUT == 90
+
+
+def test_response_timeout_is_checked(cli) -> None:
+    result = CliRunner().invoke(cli, ["run", "--response-timeout", "0"])
+    assert result.exit_code != 0 and "--response-timeout" in result.output
