@@ -18,7 +18,15 @@ import string
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.shared.errors import BotError, location
 from bot.shared.yaml_io import line_of, read_yaml, read_yaml_file, to_plain
@@ -88,13 +96,15 @@ class TeamConfig(_Model):
 
     @field_validator("business_hours", mode="before")
     @classmethod
-    def _hours(cls, value: Any) -> Any:
+    def _hours(cls, value: Any, info: ValidationInfo) -> Any:
         if value is None:
             return None
         try:
-            BusinessHours.from_dict(value)
+            hours = BusinessHours.from_dict(value)
         except InvalidBusinessHours as error:
             raise _hours_error(error, value) from None
+        # Hours that never open would strand the team's queue: every escalation to it would fail.
+        _check_opens(hours, value, (info.context or {}).get("now"))
         return _iso_dates(value)
 
     @property
@@ -256,6 +266,21 @@ def _hours_error(error: InvalidBusinessHours, hours: Any) -> _PathError:
     return _PathError(tuple(path), message.rstrip("."), hint=error.hint)
 
 
+def _check_opens(hours: BusinessHours, written: Any, now: dt.datetime | None) -> None:
+    """Refuses hours with no open time ahead of `now` (without a clock: with no open time at all)."""
+    earliest = min(hours.special_days, default=dt.date(2000, 1, 1))
+    start = now or dt.datetime.combine(earliest, dt.time(0), tzinfo=hours.zone)
+    if hours.next_opening(start) is not None:
+        return
+    path: tuple[Any, ...] = ("weekly",) if isinstance(written, dict) and "weekly" in written else ()
+    opening_days = sorted(day for day, periods in hours.special_days.items() if periods)
+    past = f"; its special days with hours ended on {opening_days[-1].isoformat()}" if opening_days else ""
+    raise _PathError(path, f"these hours never open: no weekday has opening times{past}, so every "
+                           "escalation to the team would be refused",
+                     hint='give a weekday opening times, e.g. weekly: {mon-fri: ["08:00-18:00"]}, add a special '
+                          "day to come, or remove business_hours for a team that is always open")
+
+
 def _iso_dates(value: Any) -> Any:
     """YAML reads 2026-12-25 as a date; stored as JSON it is the text again."""
     if isinstance(value, dict):
@@ -272,19 +297,24 @@ def _unknown(path: tuple[Any, ...], what: str, name: str, known: Any) -> _PathEr
                       hint=f"did you mean '{close[0]}'?" if close else f"use one of: {listed}")
 
 
-def load_handover_config(path: str | Path | None = DEFAULT_CONFIG_FILE) -> HandoverConfig:
-    """Reads handover.yml; None or a missing file gives the defaults (no teams, built-in SLA policies)."""
+def load_handover_config(path: str | Path | None = DEFAULT_CONFIG_FILE, *,
+                         now: dt.datetime | None = None) -> HandoverConfig:
+    """Reads handover.yml; None or a missing file gives the defaults (no teams, built-in SLA policies).
+
+    A team's hours must open again after `now` (the current time unless given).
+    """
     if path is None or not Path(path).exists():
         return HandoverConfig()
-    return _build(read_yaml_file(path), str(path))
+    return _build(read_yaml_file(path), str(path), now)
 
 
-def load_handover_config_text(text: str, source: str = "<string>") -> HandoverConfig:
+def load_handover_config_text(text: str, source: str = "<string>", *,
+                              now: dt.datetime | None = None) -> HandoverConfig:
     """Reads handover YAML from a string; `source` names it in errors."""
-    return _build(read_yaml(text, source), source)
+    return _build(read_yaml(text, source), source, now)
 
 
-def _build(content: Any, source: str) -> HandoverConfig:
+def _build(content: Any, source: str, now: dt.datetime | None = None) -> HandoverConfig:
     if content is None:
         return HandoverConfig(source=source)
     if not isinstance(content, dict):
@@ -299,7 +329,9 @@ def _build(content: Any, source: str) -> HandoverConfig:
                 f"unknown section '{key}'", location=location(source, line_of(content, key)),
                 hint=f"did you mean '{close[0]}'?" if close else f"the sections are: {', '.join(known)}")
     try:
-        return HandoverConfig(**to_plain(content), source=source)
+        # The file is read at a boundary (bot run, the CLI): the clock is read here, not inside.
+        return HandoverConfig.model_validate({**to_plain(content), "source": source},
+                                             context={"now": now or dt.datetime.now(dt.UTC)})
     except ValidationError as error:
         raise _explain(error, content, source) from None
 

@@ -100,6 +100,12 @@ BAD = [
     (HOURS + "      weekly:\n        mon: [\"08:00-25:00\"]\n", 6, "impossible time", None),
     (HOURS + "      special_days:\n        24.12.2026: []\n", 6, "'24.12.2026' is not a date", "YYYY-MM-DD"),
     ("teams:\n  a:\n    business_hours:\n      weekly: {}\n", 3, "timezone: is missing", "Europe/Berlin"),
+    (HOURS + "      weekly:\n        mon: [\"08:00-12:00\", \"11:00-13:00\"]\n", 6, "overlap", "each time of the day once"),
+    (HOURS + "      holidays:\n        - 24.12.2026\n", 6, "'24.12.2026' is not a date", "YYYY-MM-DD"),
+    (HOURS + "      weekly:\n        mon-sun: closed\n", 5, "these hours never open", "weekly: {mon-fri:"),
+    (HOURS + "      weekly: {}\n      holidays: [2026-12-25]\n", 5, "never open", "remove business_hours"),
+    (HOURS + "      weekly:\n        mon-fri: []\n      special_days:\n        2020-12-24: [\"08:00-12:00\"]\n", 5,
+     "special days with hours ended on 2020-12-24", "a special day to come"),
     ("teams:\n  a:\n    languages: [Deutsch]\n", 3, "not a language code", None),
     ("teams:\n  my team: {}\n", 1, "'my team' is not a valid name", None),
     ("sla_policies:\n  x:\n    target: 0.8\n", 3, "unknown key 'target'", None),
@@ -131,6 +137,29 @@ def test_mistakes_name_file_line_and_fix(text: str, line: int, message: str, hin
     assert message in error.message
     if hint:
         assert hint in (error.hint or ""), str(error)
+
+
+def test_hours_that_open_only_on_special_days_load_until_the_last_one_has_passed() -> None:
+    text = HOURS + "      weekly: {}\n      special_days:\n        2026-12-24: [\"08:00-12:00\"]\n"
+    berlin = ZoneInfo("Europe/Berlin")
+    config = load_handover_config_text(text, "handover.yml", now=dt.datetime(2026, 12, 24, 11, 0, tzinfo=berlin))
+    assert config.teams["a"].hours.next_opening(dt.datetime(2026, 12, 20, tzinfo=berlin)) is not None
+    with pytest.raises(InvalidHandoverConfig) as raised:
+        load_handover_config_text(text, "handover.yml", now=dt.datetime(2026, 12, 24, 12, 0, tzinfo=berlin))
+    assert raised.value.location == "handover.yml:5" and "never open" in raised.value.message
+
+
+def test_the_cli_refuses_a_team_that_never_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from bot.cli.main import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "handover.yml").write_text(HOURS + "      weekly:\n        mon-sun: closed\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["teams", "list", "--handover", str(tmp_path / "handover.yml"),
+                                      "--endpoints", str(tmp_path / "endpoints.yml")])
+    assert result.exit_code != 0
+    assert f"{tmp_path / 'handover.yml'}:5" in result.output and "never open" in result.output
 
 
 def test_an_impossible_date_names_its_line(tmp_path: Path) -> None:

@@ -87,6 +87,8 @@ async def test_a_team_edited_over_the_api_routes_without_a_restart(start) -> Non
     ("/handover/teams/nowhere/hours", {"timezone": "UTC"}, 404, "unknown team"),
     ("/handover/teams/service", {"languages": ["Deutsch"]}, 400, "language code"),
     ("/handover/teams/service", {"sla_policy": "gold"}, 400, "unknown SLA policy"),
+    ("/handover/teams/service", {"business_hours": {"timezone": "UTC", "weekly": {"mon-sun": "closed"}}}, 400,
+     "never open"),
     ("/handover/teams/service", {"colour": "red"}, 400, "Unknown field"),
     ("/handover/teams/service", {"members": ["nobody"]}, 404, "no agent named"),
     ("/handover/teams/service", {"members": [{"username": "erika", "capacity": -1}]}, 400, "capacity"),
