@@ -109,7 +109,12 @@ class ActionExtractSlots(Action):
         except ActionError as error:
             logger.warning("%s\nThe extracted slots are used without validation.", error)
             return events
-        validated = [event for event in validated if isinstance(event, (SlotSet, BotUttered))]
+        # rasa_sdk's ValidationAction returns every SlotSet at the tracker's tail, also those set
+        # before this action ran (the processor's `language`): such an echo of a slot's current
+        # value is no new event (it showed up twice in `bot shell --explain`).
+        candidates, current = {event.key for event in slot_events}, tracker.current_slot_values()
+        validated = [event for event in validated if isinstance(event, BotUttered) or (
+            isinstance(event, SlotSet) and (event.key in candidates or current.get(event.key) != event.value))]
         names = {event.key for event in validated if isinstance(event, SlotSet)}
         messages = [event for event in events if isinstance(event, BotUttered)]
         return messages + validated + [event for event in slot_events if event.key not in names]

@@ -108,6 +108,24 @@ async def test_global_validation_action_validates_what_was_extracted(executor) -
     assert as_pairs(events) == [("city", "BERLIN")]
 
 
+async def test_a_validation_action_does_not_echo_a_slot_set_before_it_ran() -> None:
+    # The example assistant's rasa_sdk ValidationAction sees the processor's SlotSet("language") at
+    # the tracker's tail and returns it unchanged: that is not a second event (bot shell --explain
+    # showed "slot language" twice).
+    repo = Path(__file__).resolve().parents[3]
+    slots = {"language": {"type": "categorical", "values": ["de", "en"], "mappings": [{"type": "custom"}]},
+             "tracking_number": {"type": "text", "mappings": [{"type": "from_entity", "entity": "city"}]}}
+    the_domain = domain(actions=["action_validate_slot_mappings"], slots=slots)
+    tracker = tracker_after(the_domain, user("hello", "inform"))
+    tracker.update(SlotSet("language", "en"))
+    executor = InProcessActionExecutor("actions", repo)
+    assert as_pairs(await extract(the_domain, tracker, executor)) == []
+    # What it changes this turn is still kept.
+    message = user("rr 123456789 de", "inform", city="rr 123456789 de")
+    assert as_pairs(await extract(the_domain, tracker_after(the_domain, message), executor)) == [
+        ("tracking_number", "RR123456789DE")]
+
+
 async def test_failing_custom_mapping_action_keeps_the_other_slots(executor, caplog) -> None:
     slots = {"city": SLOTS["city"],
              "crm": {"type": "text", "mappings": [{"type": "custom", "action": "action_lookup_crm"}]}}
