@@ -1,7 +1,7 @@
 """The `/handover/` API: what the agent console and outside helpdesks use (listed in /openapi.json).
 
 Routes (a contract; tests, docs and integrations use them):
-  POST /handover/login, POST /handover/logout, GET /handover/me, PUT /handover/presence
+  POST /handover/login, POST /handover/logout, GET /handover/session, GET /handover/me, PUT /handover/presence
   GET  /handover/conversations?state=queued|offered|mine|all, GET /handover/conversations/{id}
   POST /handover/conversations/{id}/accept | decline | messages | notes | transfer | handback | resolve | typing
   GET  /handover/agents (supervisor), GET /handover/ws (WebSocket, see handover.websocket)
@@ -76,6 +76,18 @@ def handover_blueprint() -> Blueprint:
             await runtime(request.app).directory.end_session(caller.session_id)
         response = json({"ok": True})
         response.delete_cookie(COOKIE, path="/")
+        return response
+
+    @bp.get("/session")
+    async def session(request: Request) -> HTTPResponse:
+        """The agent and the CSRF token of the live session, for a console page that was reloaded."""
+        caller = await caller_of(request)
+        # A page of the same origin reads it (the cookie is SameSite=Strict, and no CORS answer ever
+        # allows credentials), so a reload keeps the agent logged in without the token in storage.
+        # The session's own token, not a new one: the agent's other tabs keep theirs.
+        response = json({"agent": caller.agent.as_dict(), "csrf_token": caller.csrf_token,
+                         "expires_at": caller.expires_at})
+        response.headers["Cache-Control"] = "no-store"
         return response
 
     @bp.get("/me")

@@ -32,6 +32,8 @@ class Caller:
     agent: Agent
     via: str
     session_id: str | None = None
+    csrf_token: str | None = None  # the session's (cookie callers only)
+    expires_at: float | None = None  # when the session ends unless used again
 
 
 async def authenticate(request: Request, directory: Any, *, check_csrf: bool = True) -> Caller:
@@ -56,7 +58,7 @@ async def authenticate(request: Request, directory: Any, *, check_csrf: bool = T
                            "This request needs the session's CSRF token.",
                            {"parameter": "X-CSRF-Token", "in": "header"},
                            hint="send the csrf_token that POST /handover/login returned in X-CSRF-Token")
-    return Caller(session.agent, "session", session_id)
+    return Caller(session.agent, "session", session_id, session.csrf_token, session.expires_at)
 
 
 def require_role(caller: Caller, needed: str) -> None:

@@ -84,6 +84,11 @@ def handover_paths() -> dict[str, Any]:
                                         body=_text_body("username", "password", required=("username", "password")),
                                         auth=False)},
         "/handover/logout": {"post": _op("End the session")},
+        "/handover/session": {"get": _op(
+            "The session's agent and CSRF token (a reloaded console page; 401 once it ended)",
+            ok={"type": "object", "properties": {
+                "agent": {"type": "object"}, "csrf_token": {"type": "string", "nullable": True},
+                "expires_at": {"type": "number", "nullable": True}}})},
         "/handover/me": {"get": _op("The logged-in agent")},
         "/handover/presence": {"put": _op("Set online, away or offline", body=_text_body("status",
                                                                                           required=("status",)))},

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,12 +56,12 @@ def make_app(helpdesk_project: Path, tmp_path: Path) -> Callable[..., Any]:
     from bot.stores import InMemoryLockStore
     from bot.stores.sql_tracker_store import SQLTrackerStore
 
-    def build(executor: Any = None, credentials: Any = None, **settings_options: Any) -> Any:
+    def build(executor: Any = None, credentials: Any = None, cors: str | None = None, **settings_options: Any) -> Any:
         store = SQLTrackerStore(f"sqlite:///{tmp_path / 'tracker.db'}")
         agent = Agent.load(helpdesk_project / "models", tracker_store=store, lock_store=InMemoryLockStore(),
                            project_dir=tmp_path, action_executor=executor)
         settings = HandoverSettings(**{"routing": RoutingSettings(tick_seconds=0.2), **settings_options})
-        return create_app(agent, auth_token=TOKEN, credentials=credentials,
+        return create_app(agent, auth_token=TOKEN, credentials=credentials, cors=cors,
                           extensions=[HandoverExtension(tmp_path, settings)])
 
     return build
@@ -222,13 +223,36 @@ async def test_an_angry_customer_is_handed_over_by_the_built_in_trigger(start) -
     assert row["first_response_due"] == pytest.approx(sla["first_response_due"])
 
 
-ROUTES = [("get", "/handover/me"), ("put", "/handover/presence"), ("get", "/handover/conversations"),
+ROUTES = [("get", "/handover/me"), ("get", "/handover/session"), ("put", "/handover/presence"), ("get", "/handover/conversations"),
           ("get", "/handover/conversations/x"), ("post", "/handover/conversations/x/accept"),
           ("post", "/handover/conversations/x/messages"), ("post", "/handover/conversations/x/notes"),
           ("post", "/handover/conversations/x/transfer"), ("post", "/handover/conversations/x/handback"),
           ("post", "/handover/conversations/x/resolve"), ("get", "/handover/agents"),
           ("post", "/handover/logout"), ("get", "/handover/teams"), ("get", "/handover/canned-replies"),
           ("post", "/handover/agents"), ("patch", "/handover/agents/x"), ("post", "/handover/agents/x/disable")]
+
+
+async def test_a_live_session_gives_its_agent_and_csrf_token_back_until_logout(start) -> None:
+    # What a reloaded console page asks: the cookie alone identifies the session; the token it gets is
+    # the one login gave (the agent's other tabs keep working), and state changes still need it.
+    app = await start(cors="*")
+    await _agent(app, "erika", display_name="Erika Muster")
+    erika = await _login(app, "erika")
+    cookie = {"Cookie": erika["Cookie"]}
+    _, response = await app.ctx.api.get("/handover/session", headers={**cookie, "Origin": "https://evil.example"})
+    assert response.status == 200, response.text
+    assert response.json["csrf_token"] == erika["X-CSRF-Token"]
+    assert response.json["agent"]["username"] == "erika" and response.json["expires_at"] > time.time()
+    assert response.headers["cache-control"] == "no-store"
+    assert "access-control-allow-credentials" not in response.headers  # no other site may read it
+    _, response = await app.ctx.api.put("/handover/presence", json={"status": "online"}, headers=cookie)
+    assert response.status == 403 and response.json["reason"] == "CsrfTokenMissing"
+    _, response = await app.ctx.api.post("/handover/logout", headers=erika)
+    assert response.status == 200
+    _, response = await app.ctx.api.get("/handover/session", headers=cookie)
+    assert response.status == 401 and "log in again" in response.json["error"]
+    _, response = await app.ctx.api.get("/handover/session")
+    assert response.status == 401
 
 
 async def test_every_route_refuses_without_login_and_below_its_role(start) -> None:

@@ -2,7 +2,9 @@
 // request, and one place that notices an ended session.
 //
 // The CSRF token lives only in memory (never in storage another script could read later); the
-// session cookie is HttpOnly. After a reload the console asks for the password again.
+// session cookie is HttpOnly. After a reload `resume()` asks the server for the session's agent
+// and token (GET /handover/session, answered only with the cookie), so the agent stays logged in
+// until the session expires or they log out.
 
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -33,6 +35,20 @@ export class Api {
     this.csrf = body.csrf_token;
     this.agent = body.agent;
     return body.agent;
+  }
+
+  /** The agent of a session still live after a reload, or null (never logged in, expired, logged out). */
+  async resume() {
+    try {
+      const body = await this.request("GET", "/handover/session", undefined, { login: true });
+      if (!body || !body.csrf_token) return null;
+      this.csrf = body.csrf_token;
+      this.agent = body.agent;
+      return body.agent;
+    } catch (failure) {
+      if (failure.status === 401) return null;
+      throw failure;
+    }
   }
 
   async logout() {

@@ -2,7 +2,8 @@
 // and out, an ended session sending the agent back to the login with a message, the language
 // control, and the page header. A page gives `startConsole` its view component, and may give more
 // views (the supervisor's) that the top bar offers to those whose role allows them: switching keeps
-// the session, which lives in this page's memory only.
+// the session. A reload resumes a live session (the HttpOnly cookie, GET /handover/session) instead
+// of asking for the password again.
 import { html, render, createContext, useState, useEffect, useRef, useContext } from "./ui.js";
 import { Api } from "./api.js";
 import { t, language, setLanguage, onLanguageChange, LANGUAGES } from "./i18n.js";
@@ -31,6 +32,7 @@ function Shell({ View, titleKey, labelKey, views }) {
   const [, setCode] = useState(language());
   const [agent, setAgent] = useState(null);
   const [notice, setNotice] = useState(null);
+  const [resuming, setResuming] = useState(true);
   const [active, setActive] = useState(() => viewInAddress(views));
   const apiRef = useRef(null);
   if (!apiRef.current) {
@@ -49,6 +51,14 @@ function Shell({ View, titleKey, labelKey, views }) {
   useEffect(() => {
     document.title = t(shownTitle);
   });
+  useEffect(() => {
+    let current = true;
+    api.resume()
+      .then((who) => { if (current && who) setAgent(who); })
+      .catch(() => {}) // the server is away: the login form says so when the agent tries
+      .finally(() => { if (current) setResuming(false); });
+    return () => { current = false; };
+  }, []);
 
   function choose(name) {
     setActive(name);
@@ -66,6 +76,9 @@ function Shell({ View, titleKey, labelKey, views }) {
     setNotice("login.loggedOut");
   }
 
+  if (!agent && resuming) {
+    return html`<main class="login"><p role="status">${t("login.resuming")}</p></main>`;
+  }
   if (!agent) {
     return html`<${Login} api=${api} notice=${notice} titleKey=${titleKey}
       onLoggedIn=${(who) => { setNotice(null); setAgent(who); }} />`;
