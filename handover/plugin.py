@@ -22,6 +22,7 @@ from handover import store
 from handover.notices import notice_text
 from handover.ownership import ConversationState, Ownership
 from handover.packet import build_packet
+from handover.replacing import replace_conversation
 from handover.routing import Router, RoutingSettings, eligible_agents
 from handover.service import HandoverService
 from handover.triggers import escalation_reason
@@ -139,6 +140,10 @@ class HandoverPlugin:
             for listener in self.customer_message_listeners:  # they only start work: the lock is still held
                 listener(tracker, change.row)
         return written
+
+    async def replace_events(self, sender_id: str, events: Sequence[dict[str, Any]]) -> None:
+        """`PUT .../tracker/events`: refused while a person has it (handover/replacing.py says why)."""
+        await replace_conversation(self.service, sender_id, events)
 
     def actions(self) -> Mapping[str, Callable[[], Action]]:
         return {ACTION_HANDOVER: lambda: HandoverAction(self)}

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from bot.core.actions.action import Action
     from bot.core.tracker import DialogueStateTracker
 
-__all__ = ["ConversationPlugin", "Owner", "WrittenTurn"]
+__all__ = ["ConversationPlugin", "Owner", "ReplacesEvents", "WrittenTurn"]
 
 
 @dataclass(frozen=True)
@@ -58,4 +58,14 @@ class ConversationPlugin(Protocol):
 
     def actions(self) -> Mapping[str, Callable[[], Action]]:
         """Actions the plugin brings, by name; they replace built-ins of the same name."""
+        ...
+
+
+@runtime_checkable
+class ReplacesEvents(Protocol):
+    """A plugin that takes part in replacing a conversation's events (`PUT .../tracker/events`)."""
+
+    async def replace_events(self, sender_id: str, events: Sequence[dict[str, Any]]) -> None:
+        """Stores `events` as the conversation's whole history, keeping the plugin's own records in step
+        with them; raises `ConversationConflict` (nothing stored) when its state refuses a rewrite."""
         ...

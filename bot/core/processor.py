@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.core.actions.action import Action, ActionContext
 from bot.core.messages import UserMessage, bot_message_for_channel, parse_intent_message
-from bot.core.plugin import ConversationPlugin, Owner, WrittenTurn
+from bot.core.plugin import ConversationPlugin, Owner, ReplacesEvents, WrittenTurn
 from bot.core.policies.policy import PolicyPrediction
 from bot.core.tracker import DialogueStateTracker
 from bot.core.tracker_cache import TrackerCache
@@ -268,9 +268,13 @@ class MessageProcessor:
         the conversation, a client rewrote it.
         """
         replacement = DialogueStateTracker.from_dicts(sender_id, [e.as_dict() for e in events], self.domain)
+        dicts = [e.as_dict() for e in replacement.events]
         async with self.lock_store.lock(sender_id):
             self._trackers.pop(sender_id, None)
-            await self.tracker_store.replace_events(sender_id, [e.as_dict() for e in replacement.events])
+            if isinstance(self.plugin, ReplacesEvents):  # the human side may refuse (ConversationConflict)
+                await self.plugin.replace_events(sender_id, dicts)
+            else:
+                await self.tracker_store.replace_events(sender_id, dicts)
             return await self.fetch_tracker(sender_id)
 
     def forget(self, sender_id: str) -> None:

@@ -26,7 +26,7 @@ from bot.server.requests import (
 )
 from bot.server.requests import conversation_id as decoded_id
 from bot.server.state import server_state
-from bot.shared.errors import BotError, UnknownConversation
+from bot.shared.errors import BotError, ConversationConflict, UnknownConversation
 
 __all__ = ["api_blueprint", "include_events_parameter"]
 
@@ -140,6 +140,9 @@ def api_blueprint() -> Blueprint:
         processor = server_state(request.app).require_agent().processor
         try:
             tracker = await processor.replace_events(conversation_id, events)
+        except ConversationConflict as error:  # a person is handling it (the human side refuses)
+            raise ApiError(HTTPStatus.CONFLICT, "Conflict", error.message, {**error.detail, "hint": error.hint}) \
+                from None
         except BotError as error:  # an event the tracker cannot take (the store was not touched)
             raise ApiError(HTTPStatus.BAD_REQUEST, "BadRequest", f"The events cannot be stored: {error.message}",
                            {"parameter": "body", "in": "body"}, hint=error.hint) from None

@@ -104,7 +104,7 @@ _API_PATHS = {
         errors=(400, 401, 503)), "put": _op(
         "Replace a conversation's events (all checked first: one bad event changes nothing)", _TRACKER,
         tag="Tracker", params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body(_ref("EventsBody")),
-        errors=(400, 401, 503))},
+        errors=(400, 401, 409, 503))},
     "/conversations/{conversation_id}/messages": {"post": _op(
         "Add a user message without running actions", _TRACKER, tag="Tracker",
         params=[_CONVERSATION_ID, _INCLUDE_EVENTS], body=_body(_ref("MessageBody")), errors=(400, 401, 413, 503))},

@@ -90,6 +90,17 @@ class UnknownConversation(BotError):
         self.sender_id = sender_id
 
 
+class ConversationConflict(BotError):
+    """The conversation's current state refuses the request, which is itself well-formed (HTTP 409).
+
+    E.g. replacing the events of a conversation a person is handling. `detail` says where it stands.
+    """
+
+    def __init__(self, message: str, *, hint: str | None = None, detail: dict | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.detail = detail or {}
+
+
 class ConcurrentAppend(BotError):
     """An append said which seq it expected the conversation to be at, and another writer got there first."""
 

@@ -451,6 +451,18 @@ def append_in_transaction(conn: Connection, sender_id: str, new_events: Sequence
                         _session_offset(rows), expected_seq)
 
 
+def replace_in_transaction(conn: Connection, sender_id: str, new_events: Sequence[Mapping[str, Any]]) -> int:
+    """`replace_events` on `conn` (inside `SQLTrackerStore.run_in_transaction`); returns the new last seq.
+
+    The human side replaces a conversation this way, so its own check of the conversation's owner
+    and the replacement commit together.
+    """
+    rows = [_row_for(sender_id, item) for item in new_events]
+    now = time.time()
+    return _replace_rows(conn, sender_id, rows, now, max([now, *(r["timestamp"] for r in rows)]),
+                         _session_offset(rows))
+
+
 def _append_rows(conn: Connection, sender_id: str, rows: list[dict[str, Any]], created: float,
                  last_event_at: float, session_offset: int | None, expected_seq: int | None = None) -> int:
     """The upsert hands out the seq numbers, then the events are inserted with them.
