@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-__all__ = ["ACTIONS", "count_invitations", "invitation_events"]
+__all__ = ["ACTIONS", "count_invitations", "invitation_events", "invitations_query"]
 
 ACTIONS = ("shown", "accepted", "dismissed")
 
@@ -22,13 +22,11 @@ ACTIONS = ("shown", "accepted", "dismissed")
 async def invitation_events(tracker_store: Any, since: float, until: float) -> list[dict[str, Any]]:
     """Every `invitation` event with `since <= timestamp < until`, from any tracker store."""
     if hasattr(tracker_store, "run_in_transaction"):  # SQL: one query instead of reading every conversation
-        import sqlalchemy as sa
 
         from bot.stores.sql_tracker_store import events as table
 
         def read(conn: Any) -> list[dict[str, Any]]:
-            query = (sa.select(table.c.timestamp, table.c.data)
-                     .where(table.c.type_name == "invitation", table.c.timestamp >= since, table.c.timestamp < until))
+            query = invitations_query(table, since, until)
             return [{**json.loads(row.data), "timestamp": row.timestamp} for row in conn.execute(query)]
 
         return await tracker_store.run_in_transaction(read, write=False)
@@ -38,6 +36,20 @@ async def invitation_events(tracker_store: Any, since: float, until: float) -> l
             if event.get("event") == "invitation" and since <= float(event.get("timestamp") or 0) < until:
                 found.append(event)
     return found
+
+
+def invitations_query(table: Any, since: float, until: float) -> Any:
+    """The SQL read of a time range's invitation events.
+
+    The type is written into the statement as a literal, not sent as a parameter: only then may
+    SQLite and PostgreSQL (whose generic plans know no parameter values) use the partial index
+    that holds just these events (bot/stores/migrations/versions/0003_invitation_index.py).
+    """
+    import sqlalchemy as sa
+
+    return (sa.select(table.c.timestamp, table.c.data)
+            .where(table.c.type_name == sa.literal_column("'invitation'"),
+                   table.c.timestamp >= since, table.c.timestamp < until))
 
 
 def count_invitations(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
