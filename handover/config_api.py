@@ -11,6 +11,7 @@ by every `bot run` process at once (handover/live_config.py).
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -89,6 +90,16 @@ def config_blueprint() -> Blueprint:
                            lambda conn: config_edits.set_team_hours(conn, name, hours or None))
         return json(_team(team))
 
+    @bp.put("/teams/<name:str>/members/<username:str>")
+    async def add_member(request: Request, name: str, username: str) -> HTTPResponse:
+        """Adds an agent to a team (supervisors); nothing changes when they are in it already."""
+        return await _membership(request, name, username, member=True)
+
+    @bp.delete("/teams/<name:str>/members/<username:str>")
+    async def remove_member(request: Request, name: str, username: str) -> HTTPResponse:
+        """Takes an agent out of a team (supervisors); the conversations they have stay theirs."""
+        return await _membership(request, name, username, member=False)
+
     @bp.get("/sla-policies")
     async def sla_policies(request: Request) -> HTTPResponse:
         """Every SLA policy (supervisors)."""
@@ -166,6 +177,16 @@ def config_blueprint() -> Blueprint:
         return HTTPResponse(status=204)
 
     return bp
+
+
+async def _membership(request: Request, team: str, username: str, *, member: bool) -> HTTPResponse:
+    """The agent as stored after joining or leaving the team (200 either way: the request is idempotent)."""
+    caller = await _caller(request, "supervisor")
+    rt = runtime(request.app)
+    username = urllib.parse.unquote(username).strip().lower()
+    await _edit(rt, caller, "team", team, "member added" if member else "member removed",
+                lambda conn: config_edits.set_member(conn, team, username, member))
+    return json((await rt.directory.get_agent(username)).as_dict())
 
 
 async def _caller(request: Request, role: str) -> Caller:

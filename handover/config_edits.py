@@ -37,8 +37,8 @@ from handover.sla import SLA_DEFAULTS, SlaPolicy
 
 __all__ = [
     "ConfigConflict", "ConfigEditError", "ConfigNotFound", "add_canned_reply", "delete_canned_reply",
-    "delete_sla_policy", "delete_team", "export_config", "put_sla_policy", "put_team", "set_team_hours",
-    "update_canned_reply",
+    "delete_sla_policy", "delete_team", "export_config", "put_sla_policy", "put_team", "set_member",
+    "set_team_hours", "update_canned_reply",
 ]
 
 FALLBACK_POLICY = "live_chat"  # what a team without a policy uses (handover.plugin.HandoverSettings.sla)
@@ -140,6 +140,28 @@ def _set_members(conn: Connection, team: str, members: list[tuple[str, int | Non
             values["capacity"] = wanted[row.username]
         if values:
             conn.execute(sa.update(agents).where(agents.c.username == row.username).values(**values))
+
+
+def set_member(conn: Connection, team: str, username: str, member: bool) -> bool:
+    """Adds the agent to the team (`member`) or removes them; False when nothing changed.
+
+    One agent and one team at a time, so two supervisors editing the same team at once do not undo
+    each other's changes (as replacing the whole membership with `put_team` would).
+    """
+    _live_team(conn, team)
+    agents = tables.agents
+    row = conn.execute(sa.select(agents.c.teams).where(agents.c.username == username)).first()
+    if row is None:
+        known = list(conn.scalars(sa.select(agents.c.username)))
+        close = difflib.get_close_matches(username, sorted(known), n=1)
+        raise ConfigNotFound(f"no agent named '{username}'",
+                             hint=f"did you mean '{close[0]}'?" if close else "`bot agents list` shows them")
+    teams = json.loads(row.teams or "[]")
+    if (team in teams) == member:
+        return False
+    teams = [*teams, team] if member else [name for name in teams if name != team]
+    conn.execute(sa.update(agents).where(agents.c.username == username).values(teams=json.dumps(teams)))
+    return True
 
 
 def _team_row(conn: Connection, name: str) -> Mapping[str, Any] | None:

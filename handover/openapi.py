@@ -190,6 +190,9 @@ def _supervisor_paths(base: str) -> dict[str, Any]:
             "delete": _op("Remove a team (admins)", params=[team], status="204")},
         "/handover/teams/{name}/hours": {"put": _op("Set a team's business hours (supervisors)", params=[team],
                                                     body=_object_body(_HOURS["properties"]))},
+        "/handover/teams/{name}/members/{username}": {
+            "put": _op("Add an agent to a team (supervisors); answers the agent", params=[team, _USERNAME]),
+            "delete": _op("Take an agent out of a team (supervisors); answers the agent", params=[team, _USERNAME])},
         "/handover/sla-policies": {"get": _op("SLA policies (supervisors)",
                                               ok={"type": "array", "items": {"type": "object"}})},
         "/handover/sla-policies/{name}": {

@@ -240,3 +240,52 @@ async def test_junk_is_refused_with_a_4xx_never_a_500(start) -> None:
         for body in JUNK:
             _, response = await getattr(app.ctx.api, method)(path, headers=who["root"], json=body)
             assert 400 <= response.status < 500 and response.json["error"], (path, body, response.text)
+
+
+async def test_supervisors_add_and_remove_team_members_and_edit_an_agents_skills(start) -> None:
+    app = await start()
+    api, who = app.ctx.api, await _staff(app)
+    for team in ("service", "billing"):
+        _, response = await api.put(f"/handover/teams/{team}", headers=who["root"], json={})
+        assert response.status == 201
+    _, response = await api.put("/handover/teams/service/members/erika", headers=who["erika"])
+    assert response.status == 403 and "supervisor" in response.json["error"]  # agents do not
+    _, response = await api.put("/handover/teams/service/members/erika", headers={"Cookie": who["sue"]["Cookie"]})
+    assert response.status == 403 and response.json["reason"] == "CsrfTokenMissing"
+
+    _, response = await api.put("/handover/teams/service/members/Erika", headers=who["sue"])
+    assert response.status == 200, response.text
+    assert response.json["username"] == "erika" and response.json["teams"] == ["service"]
+    _, response = await api.put("/handover/teams/billing/members/erika", headers=who["sue"])
+    _, again = await api.put("/handover/teams/billing/members/erika", headers=who["sue"])  # idempotent
+    assert response.json["teams"] == again.json["teams"] == ["service", "billing"]
+    _, response = await api.delete("/handover/teams/service/members/erika", headers=who["sue"])
+    assert response.status == 200 and response.json["teams"] == ["billing"]
+    _, me = await api.get("/handover/me", headers=who["erika"])
+    assert me.json["teams"] == ["billing"]
+
+    # The skills and languages an agent is routed by (PATCH /handover/agents/{name}, supervisors).
+    _, response = await api.patch("/handover/agents/erika", headers=who["sue"],
+                                  json={"skills": ["parcels", "returns"], "languages": ["de"]})
+    assert response.status == 200 and (response.json["skills"], response.json["languages"]) == (
+        ["parcels", "returns"], ["de"])
+    _, response = await api.patch("/handover/agents/erika", headers=who["sue"], json={"languages": ["Deutsch"]})
+    assert response.status == 400 and "language code" in response.json["error"]
+    _, response = await api.patch("/handover/agents/erika", headers=who["erika"], json={"skills": []})
+    assert response.status == 403
+
+
+@pytest.mark.parametrize(("method", "path", "status", "words"), [
+    ("put", "/handover/teams/nowhere/members/erika", 404, "unknown team 'nowhere'"),
+    ("put", "/handover/teams/service/members/erica", 404, "did you mean 'erika'"),
+    ("delete", "/handover/teams/servce/members/erika", 404, "did you mean 'service'"),
+    ("delete", "/handover/teams/service/members/nobody", 404, "no agent named 'nobody'"),
+])
+async def test_membership_edits_of_unknown_teams_or_agents_are_a_404(start, method: str, path: str, status: int,
+                                                                   words: str) -> None:
+    app = await start()
+    who = await _staff(app)
+    await app.ctx.api.put("/handover/teams/service", headers=who["root"], json={})
+    _, response = await getattr(app.ctx.api, method)(path, headers=who["sue"])
+    assert response.status == status, response.text
+    assert words in response.text, response.json

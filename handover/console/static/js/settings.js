@@ -4,6 +4,7 @@
 import { html, useState } from "./ui.js";
 import { t } from "./i18n.js";
 import { WEEKDAYS } from "./supervisor-texts.js";
+import { MembersForm } from "./people.js";
 
 const DAY_NAMES = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
@@ -48,6 +49,7 @@ export function TeamsPanel({ api, agent, settings, done, fail }) {
       </select>` : html`<p class="muted">${t("sup.team.none")}</p>`}
     ${team && html`<${TeamForm} key=${`${team.name}:${JSON.stringify(team)}`} api=${api} agent=${agent} team=${team}
         policies=${policies} done=${done} fail=${fail} onDeleted=${() => setPicked(null)} />`}
+    ${team && html`<${MembersForm} api=${api} team=${team} agents=${settings.agents || []} done=${done} fail=${fail} />`}
     ${team && html`<${HoursForm} key=${`hours:${team.name}:${JSON.stringify(team.business_hours)}`} api=${api}
         team=${team} done=${done} fail=${fail} />`}
     ${isAdmin(agent) && html`<form class="card" onSubmit=${create} aria-labelledby="new-team">

@@ -1,5 +1,6 @@
 // The supervisor's view: live queues and agents (GET /handover/overview, re-read when the feed says
-// something changed), reassigning a conversation, and the team's settings (settings.js). Every
+// something changed), reassigning a conversation, the team's settings (settings.js), and who is in
+// which team with which skills and languages (people.js). Every
 // text from the API is rendered as text by Preact; the server refuses what a role may not do, the
 // view only leaves out what would be refused.
 import { html, useState, useEffect, useRef, useCallback, duration } from "./ui.js";
@@ -8,12 +9,13 @@ import { Feed } from "./feed.js";
 import { TopBar } from "./shell.js";
 import { stateText } from "./list.js";
 import { TeamsPanel, CannedPanel, SlaPanel, describe } from "./settings.js";
+import { AgentsPanel } from "./people.js";
 import "./supervisor-texts.js";
 
 // Feed kinds that change what the overview shows; `config` also changes the settings.
 const LIVE_KINDS = new Set(["conversation", "offer", "agent_status", "sla_warning", "config"]);
 const REFRESH_MS = 5000; // waiting times grow by themselves
-const TABS = ["live", "teams", "canned", "sla"];
+const TABS = ["live", "teams", "agents", "canned", "sla"];
 
 function SlaBadge({ state }) {
   const value = state || "ok";
@@ -96,7 +98,7 @@ function ConversationRow({ item, agents, onAssign }) {
 function SupervisorView({ api, agent, logout, titleKey }) {
   const [tab, setTab] = useState("live");
   const [overview, setOverview] = useState(null);
-  const [settings, setSettings] = useState({ teams: [], replies: [], policies: [] });
+  const [settings, setSettings] = useState({ teams: [], replies: [], policies: [], agents: [] });
   const [feedState, setFeedState] = useState("connecting");
   const [error, setError] = useState(null);
   const [notice, setNotice] = useState(null);
@@ -121,9 +123,10 @@ function SupervisorView({ api, agent, logout, titleKey }) {
   const refreshSettings = useCallback(async () => {
     const seq = ++settingsSeq.current;
     try {
-      const [teams, replies, policies] = await Promise.all([
-        api.get("/handover/teams"), api.get("/handover/canned-replies"), api.get("/handover/sla-policies")]);
-      if (seq === settingsSeq.current) setSettings({ teams, replies, policies });
+      const [teams, replies, policies, agents] = await Promise.all([
+        api.get("/handover/teams"), api.get("/handover/canned-replies"), api.get("/handover/sla-policies"),
+        api.get("/handover/agents")]);
+      if (seq === settingsSeq.current) setSettings({ teams, replies, policies, agents });
     } catch (failure) {
       if (seq === settingsSeq.current) fail(failure);
     }
@@ -209,6 +212,7 @@ function SupervisorView({ api, agent, logout, titleKey }) {
           <${ConversationTable} conversations=${overview.conversations} agents=${overview.agents} onAssign=${assign} />
         </section>` : html`<p class="loading">${t("feed.connecting")}</p>`)}
       ${tab === "teams" && html`<${TeamsPanel} ...${shared} />`}
+      ${tab === "agents" && html`<${AgentsPanel} ...${shared} />`}
       ${tab === "canned" && html`<${CannedPanel} ...${shared} />`}
       ${tab === "sla" && html`<${SlaPanel} ...${shared} />`}
     </main>
