@@ -78,11 +78,17 @@ class HandoverSettings:
         policy = self.sla_policies.get(name)
         if policy is None:
             return {}
+        from handover.hours import NeverOpen
+
         sla: dict[str, Any] = {"policy": name}
         for kind, key in (("first_response", "first_response_due"), ("resolution", "resolution_due")):
             clock = policy.clock(kind, started_at, self.hours(team))
-            if clock is not None:
+            if clock is None:
+                continue
+            try:
                 sla[key] = clock.deadline.timestamp()
+            except NeverOpen:  # hours whose last special day has passed: no deadline, but the escalation stands
+                logger.warning("team %s: its business hours never open again; %s has no SLA deadline", team, kind)
         return sla
 
 

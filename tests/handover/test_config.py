@@ -149,6 +149,19 @@ def test_hours_that_open_only_on_special_days_load_until_the_last_one_has_passed
     assert raised.value.location == "handover.yml:5" and "never open" in raised.value.message
 
 
+def test_hours_that_ran_out_while_running_give_no_deadline_instead_of_failing_the_escalation() -> None:
+    # Loaded while its one special day was still to come; a process that runs on past it must still
+    # escalate to the team (the conversation waits), not fail the customer's turn.
+    from handover.plugin import HandoverSettings
+
+    text = HOURS + "      weekly: {}\n      special_days:\n        2026-12-24: [\"08:00-12:00\"]\n"
+    berlin = ZoneInfo("Europe/Berlin")
+    config = load_handover_config_text(text, "handover.yml", now=dt.datetime(2026, 12, 1, tzinfo=berlin))
+    settings = HandoverSettings.from_config(config)
+    assert settings.sla("a", dt.datetime(2026, 12, 23, tzinfo=berlin).timestamp())["first_response_due"] > 0
+    assert settings.sla("a", dt.datetime(2027, 1, 5, tzinfo=berlin).timestamp()) == {"policy": "live_chat"}
+
+
 def test_the_cli_refuses_a_team_that_never_opens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
