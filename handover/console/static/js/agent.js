@@ -148,10 +148,16 @@ function AgentView({ api, agent, logout, titleKey }) {
             if (open) refreshDetail(id);
             break;
           case "customer_message":
-            if (open && document.visibilityState === "visible") refreshDetail(id);
-            else {
+            // The feed item carries the message: shown at once, then the conversation is read again
+            // for what the turn changed (packet, slots), which replaces it with the stored one.
+            if (open) {
+              setDetail((current) => current && current.conversation_id === id
+                ? { ...current, transcript: [...(current.transcript || []), { from: "customer", ...event.data }] }
+                : current);
+              refreshDetail(id);
+            }
+            if (!open || document.visibilityState !== "visible") {
               setUnread((counts) => ({ ...counts, [id]: (counts[id] || 0) + 1 }));
-              if (open) refreshDetail(id);
             }
             break;
           case "agent_message":
