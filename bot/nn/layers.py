@@ -10,13 +10,15 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+
+from bot.shared.blas import limit_blas_threads
 
 # numpy's OpenBLAS runs a thread per core, and they spin while they wait for work. These products
 # are small (one message through DIET's or TED's forward pass), where a second thread costs more
 # than it shares: a DIET parse took 33 ms of CPU with two threads and 6 ms with one on the busy
-# 2-core machine (docs/components.md, "DIET on small data"). So BLAS runs one thread per process.
-threadpool_limits(1, user_api="blas")
+# 2-core machine (docs/components.md, "DIET on small data"). So BLAS runs one thread per process,
+# through the one rule `bot run` uses too: an operator's *_NUM_THREADS setting is kept.
+limit_blas_threads()
 
 __all__ = ["EncoderLayer", "LayerNorm", "Linear", "encoder_layers", "gelu", "logsumexp", "sinusoids", "softmax"]
 
