@@ -10,6 +10,11 @@ messages. Prints the classifier's accuracy (best intent) and the accuracy "in fo
 whose ranking FallbackClassifier's rule at 0.3 / 0.1 would reject counts as wrong), per seed and
 as mean and standard deviation. ResponseSelector and FallbackClassifier are left out, so a
 retrieval intent is scored by its base name ("faq"), as DIET predicts it.
+
+With `--bot`, the user messages of the bot's test stories (`tests/*.yml`) are ranked too, and each
+seed lists those wrong in force: on the small bots every failed story fails on one such message,
+so this shows per seed in seconds what `vs_rasa.py stories` (`bot train` + `bot test`) shows for
+the one seed of a bot's config.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from _nlu_eval import read_config, shared_dir, would_fall_back  # noqa: E402
 from bot.nlu.pipeline import NLUPipeline  # noqa: E402
 from bot.shared.nlu.message import Message  # noqa: E402
 from bot.shared.nlu.readers import is_nlu_file, load_nlu_files, read_nlu_yaml  # noqa: E402
+from bot.shared.yaml_io import read_yaml_file, to_plain  # noqa: E402
 
 _LEFT_OUT = ("EntitySynonymMapper", "ResponseSelector", "FallbackClassifier")
 
@@ -45,6 +51,31 @@ def _data(args: argparse.Namespace, folder: Path) -> tuple[list[Path], Path, dic
     files = [write_fewshot_split(source / "train.yml", args.shots, args.draw, folder)] if args.shots \
         else [source / "train.yml"]
     return files, source / "test.yml", read_config(args.config)
+
+
+def _story_messages(bot: Path) -> list[tuple[str, str]]:
+    """(text, intent) of every user message of the bot's test stories (tests/*.yml)."""
+    pairs = []
+    for path in sorted((bot / "tests").glob("*.yml")):
+        for story in to_plain(read_yaml_file(path)).get("stories") or []:
+            for step in story.get("steps") or []:
+                if "user" in step and "intent" in step:
+                    pairs.append((str(step["user"]).strip(), str(step["intent"])))
+    return pairs
+
+
+def _story_misses(diet: Any, featurized: list[Message], pairs: list[tuple[str, str]]) -> list[str]:
+    """The test-story messages DIET gets wrong in force (FallbackClassifier's rule at 0.3 / 0.1):
+    what makes a story fail when every action is right."""
+    messages = [Message(data=dict(m.data), tokens=m.tokens, features=m.features) for m in featurized]
+    diet.process(messages)
+    misses = []
+    for message, (text, intent) in zip(messages, pairs, strict=True):
+        ranking = (message.get("intent_ranking") or []) + [{"name": None, "confidence": 0.0}] * 2
+        if ranking[0]["name"] != intent or would_fall_back((ranking[0]["confidence"], ranking[1]["confidence"]), 0.3, 0.1):
+            misses.append(f"'{text}' {intent} -> {ranking[0]['name']} {ranking[0]['confidence']:.2f}"
+                          f" ({ranking[1]['name']} {ranking[1]['confidence']:.2f})")
+    return misses
 
 
 def run(args: argparse.Namespace) -> None:
@@ -63,9 +94,12 @@ def run(args: argparse.Namespace) -> None:
     featurized = [Message.from_text(m.text) for m in test]
     before.process(featurized)
     gold = [m.get("intent") for m in test]
+    story_messages = _story_messages(args.bot) if args.bot else []
+    story_featurized = [Message.from_text(text) for text, _ in story_messages]
+    before.process(story_featurized)
     variants = json.loads(args.variants) if args.variants else {"as configured": {}}
     for name, options in variants.items():
-        correct, in_force = [], []
+        correct, in_force, story_misses = [], [], []
         for seed in [int(s) for s in args.seeds.split(",")]:
             step = {**copy.deepcopy(steps[at]), **options, "random_seed": seed}
             diet = NLUPipeline.from_config({"language": language, "pipeline": [step]}).components[0]
@@ -79,9 +113,14 @@ def run(args: argparse.Namespace) -> None:
             correct.append(float(np.mean([g == b for g, b in zip(gold, best, strict=True)])))
             in_force.append(float(np.mean([g == b and not would_fall_back(t, 0.3, 0.1)
                                            for g, b, t in zip(gold, best, tops, strict=True)])))
+            if story_messages:
+                story_misses.append(_story_misses(diet, story_featurized, story_messages))
         print(f"{name}: accuracy {np.mean(correct):.3f} +/- {np.std(correct):.3f} "
               f"[{' '.join(f'{a:.3f}' for a in correct)}], in force {np.mean(in_force):.3f} "
               f"[{' '.join(f'{a:.3f}' for a in in_force)}]", flush=True)
+        for seed, misses in zip(args.seeds.split(","), story_misses, strict=False):
+            print(f"  seed {seed}: test-story messages wrong in force {len(misses)}/{len(story_messages)}"
+                  + "".join(f"; {m}" for m in misses), flush=True)
 
 
 def main(argv: list[str] | None = None) -> None:
