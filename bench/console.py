@@ -37,6 +37,7 @@ import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 import tempfile
@@ -96,6 +97,24 @@ class Figures:
     delivered: list[float] = field(default_factory=list)  # Enter -> the customer's receiver, ms
     errors: list[str] = field(default_factory=list)
     background: int = 0  # background messages sent (customers and agents)
+    customer_messages: int = 0  # customer messages sent while measuring (measured and background)
+
+
+@dataclass
+class PageCounts:
+    """What one console did while measuring, counted in the bench (load does not change these)."""
+
+    frames: int = 0  # feed events the WebSocket delivered
+    requests: dict[str, int] = field(default_factory=dict)  # "GET /handover/conversations/{id}" -> count
+    counting: bool = False
+
+
+def _request_kind(method: str, url: str) -> str:
+    """The request's method and path with conversation ids replaced, e.g. GET /handover/conversations/{id}."""
+    path, _, query = url.partition("://")[2].partition("/")[2].partition("?")
+    path = re.sub(r"^(handover/conversations/)[^/]+", r"\1{id}", path)
+    state = re.search(r"(?:^|&)state=([a-z]+)", query)
+    return f"{method} /{path}" + (f"?state={state.group(1)}" if state else "")
 
 
 class Receiver:
@@ -185,7 +204,7 @@ async def _customer_says(http: httpx.AsyncClient, base: str, sender: str, text: 
         raise RuntimeError(f"{sender}: {response.status_code} {response.text[:200]}")
 
 
-async def _open_console(browser: Any, base: str, username: str) -> Any:
+async def _open_console(browser: Any, base: str, username: str, counts: PageCounts) -> Any:
     """A new context (a new device): the login form, then Online; the bench's observer installed."""
     from playwright.async_api import expect
 
@@ -193,6 +212,18 @@ async def _open_console(browser: Any, base: str, username: str) -> Any:
     context.set_default_timeout(BROWSER_TIMEOUT_MS)
     await context.grant_permissions(["notifications"], origin=base)
     page = await context.new_page()
+
+    def frame(payload: str | bytes) -> None:
+        if counts.counting and '"type": "event"' in str(payload):
+            counts.frames += 1
+
+    def request(sent: Any) -> None:
+        if counts.counting and "/handover/" in sent.url:
+            kind = _request_kind(sent.method, sent.url)
+            counts.requests[kind] = counts.requests.get(kind, 0) + 1
+
+    page.on("websocket", lambda ws: ws.on("framereceived", frame))
+    page.on("request", request)
     await page.goto(f"{base}/console")
     await page.get_by_label("Username").fill(username)
     await page.get_by_label("Password").fill(PASSWORD)
@@ -249,6 +280,7 @@ async def _background(http: httpx.AsyncClient, bases: list[str], tokens: dict[st
     async def one(conversation: str, customer: bool, base: str) -> None:
         try:
             if customer:
+                figures.customer_messages += 1
                 await _customer_says(http, base, conversation, f"Noch eine Frage ({step})")
             else:
                 headers = {"Authorization": f"Bearer {tokens[owners[conversation]]}"}
@@ -287,6 +319,7 @@ async def _work_console(page: Any, number: int, base: str, conversations: list[s
             for message in range(messages):
                 marker = f"c{number}-{round_index}-{message}"
                 sent = time.time()
+                figures.customer_messages += 1
                 await _customer_says(http, base, conversation, f"Kurze Frage [{marker}]")
                 seen = await asyncio.wait_for(page.evaluate("(m) => window.__waitSeen(m)", marker), 60)
                 figures.shown.append(seen - sent * 1000)
@@ -314,8 +347,8 @@ async def _clock_skew(page: Any) -> float:
     return best[1]
 
 
-async def _run(bases: list[str], tokens: dict[str, str], receiver: Receiver, args: argparse.Namespace,
-               figures: Figures, report: dict[str, Any]) -> None:
+async def _run(bases: list[str], server_pids: list[int], tokens: dict[str, str], receiver: Receiver,
+               args: argparse.Namespace, figures: Figures, report: dict[str, Any]) -> None:
     from playwright.async_api import async_playwright
 
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
@@ -350,9 +383,13 @@ async def _run(bases: list[str], tokens: dict[str, str], receiver: Receiver, arg
             report["setup_seconds"] = time.monotonic() - started
             print(f"{len(owners)} conversations with an agent after {report['setup_seconds']:.0f} s", flush=True)
             pages = []
+            counts = [PageCounts() for _ in names]
             for index, name in enumerate(names):  # one after another: logins hash passwords on the server
-                pages.append(await _open_console(browser, bases[index % len(bases)], name))
+                pages.append(await _open_console(browser, bases[index % len(bases)], name, counts[index]))
             report["skew_ms"] = await _clock_skew(pages[0])
+            sessions = [await page.context.new_cdp_session(page) for page in pages]
+            for session in sessions:
+                await session.send("Performance.enable", {"timeDomain": "threadTicks"})
             print(f"{len(pages)} consoles logged in", flush=True)
 
             by_agent: dict[str, list[str]] = {name: [] for name in names}
@@ -363,12 +400,25 @@ async def _run(bases: list[str], tokens: dict[str, str], receiver: Receiver, arg
             stop = asyncio.Event()
             background = asyncio.create_task(_background(http, bases, tokens, owners, busy, args.rate, stop, figures))
             report["load_before"] = os.getloadavg()
+            metrics_before = [await _page_metrics(session) for session in sessions]
+            server_pids = [*server_pids, *(child for pid in server_pids for child in _descendants(pid))]
+            cpu_before = _cpu_seconds(server_pids), _cpu_seconds(_chromium_pids())
+            for found in counts:
+                found.counting = True
             measuring = time.monotonic()
             await asyncio.gather(*(
                 _work_console(page, index, bases[index % len(bases)], measured[name], args.messages, http, receiver,
                               figures)
                 for index, (name, page) in enumerate(zip(names, pages, strict=True))))
             report["measure_seconds"] = time.monotonic() - measuring
+            for found in counts:
+                found.counting = False
+            cpu_after = _cpu_seconds(server_pids), _cpu_seconds(_chromium_pids())
+            metrics_after = [await _page_metrics(session) for session in sessions]
+            report["cpu_seconds"] = {"server": cpu_after[0] - cpu_before[0], "chromium": cpu_after[1] - cpu_before[1]}
+            report["pages"] = [{"frames": found.frames, "requests": found.requests,
+                                **{key: after.get(key, 0.0) - before.get(key, 0.0) for key in PAGE_METRICS}}
+                               for found, before, after in zip(counts, metrics_before, metrics_after, strict=True)]
             report["load_after"] = os.getloadavg()
             report["uptime"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
             report["chromium_pss"] = _chromium_memory()
@@ -393,6 +443,40 @@ def _descendants(root: int) -> list[int]:
             found.append(child)
             todo.append(child)
     return found
+
+
+# Seconds of the renderer's main thread per page (CDP Performance.getMetrics): all tasks, running
+# script, layout and style recalculation. Thread time, so a busy machine does not inflate them much.
+PAGE_METRICS = ("TaskDuration", "ScriptDuration", "LayoutDuration", "RecalcStyleDuration")
+
+
+async def _page_metrics(session: Any) -> dict[str, float]:
+    found = await session.send("Performance.getMetrics")
+    return {metric["name"]: metric["value"] for metric in found["metrics"] if metric["name"] in PAGE_METRICS}
+
+
+def _chromium_pids() -> list[int]:
+    pids = []
+    for pid in _descendants(os.getpid()):
+        try:
+            if "chrom" in Path(f"/proc/{pid}/comm").read_text():
+                pids.append(pid)
+        except OSError:
+            continue
+    return pids
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds the processes have used so far (/proc/<pid>/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / ticks
 
 
 def _chromium_memory() -> tuple[int, int]:
@@ -449,7 +533,8 @@ def main(argv: list[str] | None = None) -> None:
                 server = CallbackServer(model, setup, work / f"server{index}.log", credentials)
                 server.start()
                 servers.append(server)
-            asyncio.run(_run([server.base for server in servers], tokens, receiver, args, figures, report))
+            asyncio.run(_run([server.base for server in servers], [server.process.pid for server in servers if server.process], tokens, receiver,
+                             args, figures, report))
             report["server_rss"] = [server.rss_bytes() for server in servers]
         finally:
             for server in servers:
@@ -481,8 +566,35 @@ def _print(args: argparse.Namespace, figures: Figures, report: dict[str, Any], p
     pss, count = report.get("chromium_pss", (0, 0))
     print(f"server RSS: {rss}; chromium: {pss / mb:.0f} MB PSS over {count} processes; "
           f"page clock - bench clock: {report.get('skew_ms', 0):+.1f} ms")
+    _print_work(figures, report)
     if figures.errors:
         print(f"errors: {len(figures.errors)}, first: {figures.errors[:3]}")
+
+
+def _print_work(figures: Figures, report: dict[str, Any]) -> None:
+    """What the consoles and the server did per customer message: counts and CPU time, which a busy
+    machine does not falsify the way it does latencies."""
+    pages = report.get("pages") or []
+    messages = max(figures.customer_messages, 1)
+    if not pages:
+        return
+    frames = sum(page["frames"] for page in pages)
+    requests: dict[str, int] = {}
+    for page in pages:
+        for kind, count in page["requests"].items():
+            requests[kind] = requests.get(kind, 0) + count
+    cpu = report.get("cpu_seconds", {})
+    print(f"work while measuring: {figures.customer_messages} customer messages, {figures.background} background; "
+          f"per customer message over all {len(pages)} consoles: {frames / messages:.2f} feed events, "
+          f"{sum(requests.values()) / messages:.2f} requests")
+    for kind, count in sorted(requests.items(), key=lambda pair: -pair[1])[:8]:
+        print(f"  {count / messages:8.3f} x {kind}")
+    main_thread = {key: sum(page[key] for page in pages) for key in PAGE_METRICS}
+    print("  page main threads per customer message (all consoles): "
+          + ", ".join(f"{key.removesuffix('Duration')} {value * 1000 / messages:.1f} ms" for key, value in main_thread.items()))
+    print(f"  CPU per customer message: server {cpu.get('server', 0) * 1000 / messages:.1f} ms, chromium (all processes) "
+          f"{cpu.get('chromium', 0) * 1000 / messages:.1f} ms; totals {cpu.get('server', 0):.1f} s and "
+          f"{cpu.get('chromium', 0):.1f} s in {report.get('measure_seconds', 0):.0f} s")
 
 
 if __name__ == "__main__":
