@@ -1,6 +1,6 @@
 // One open conversation: its transcript, the composer (Enter sends, `/` picks a canned reply,
 // suggested replies beside it), private notes and labels.
-import { html, useState, useEffect, useRef, clock } from "./ui.js";
+import { html, useState, useEffect, useRef, clock, memo } from "./ui.js";
 import { t, language } from "./i18n.js";
 
 function sender(item) {
@@ -22,6 +22,19 @@ function systemText(item) {
   return who ? `${words}: ${typeof who === "string" ? who : JSON.stringify(who)}` : words;
 }
 
+// One row; rendered again only when its item (or the language) changes, so a new message renders
+// one row, not the whole transcript.
+const TranscriptRow = memo(function TranscriptRow({ item, lang }) {
+  return item.from === "system"
+    ? html`<li class="msg msg-system"><span class="meta">${clock(item.timestamp, lang)} · ${systemText(item)}</span></li>`
+    : html`<li class=${`msg msg-${item.from}`}>
+        <div class="meta"><span class="from">${sender(item)}</span> · <time>${clock(item.timestamp, lang)}</time>
+          ${item.intent && item.intent.name ? html` · <span class="intent">${item.intent.name}</span>` : ""}</div>
+        <p class="text">${item.text ?? ""}</p>
+        ${delivery(item) && html`<div class="delivery">${delivery(item)}</div>`}
+      </li>`;
+});
+
 /** The messages, oldest first; the list scrolls to the newest. */
 export function Transcript({ items }) {
   const end = useRef(null);
@@ -30,14 +43,7 @@ export function Transcript({ items }) {
   }, [items.length]);
   const lang = language();
   return html`<div class="transcript" role="log" aria-label=${t("transcript.label")}><ol>
-    ${items.map((item, index) => item.from === "system"
-      ? html`<li key=${index} class="msg msg-system"><span class="meta">${clock(item.timestamp, lang)} · ${systemText(item)}</span></li>`
-      : html`<li key=${index} class=${`msg msg-${item.from}`}>
-          <div class="meta"><span class="from">${sender(item)}</span> · <time>${clock(item.timestamp, lang)}</time>
-            ${item.intent && item.intent.name ? html` · <span class="intent">${item.intent.name}</span>` : ""}</div>
-          <p class="text">${item.text ?? ""}</p>
-          ${delivery(item) && html`<div class="delivery">${delivery(item)}</div>`}
-        </li>`)}
+    ${items.map((item, index) => html`<${TranscriptRow} key=${index} item=${item} lang=${lang} />`)}
     <li ref=${end} class="end" aria-hidden="true"></li>
   </ol></div>`;
 }
